@@ -1,0 +1,115 @@
+"""Runs a Schedule with numpy kernels: each step is a bound kernel call between integer value slots."""
+import functools
+import os
+
+import numpy as np
+
+from flowgraph.backends.numpy import VIEW_OPS
+from flowgraph.framework import errors
+
+CHECK_KERNELS = os.environ.get("FLOWGRAPH_CHECK_KERNELS") == "1"
+
+
+class NumpyPlan:
+    """Prepared once per (fetches, feeds); `run` is a tight loop with no graph walking."""
+
+    def __init__(self, schedule, store):
+        self.template = [None] * schedule.num_slots
+        self.steps = []
+        self.ops = []
+        for op, outs in zip(schedule.ops, schedule.output_slots):
+            opdef = op._opdef
+            if opdef.type_name == "Const":
+                self.template[outs[0]] = op._attrs["value"]
+                continue
+            self.steps.append(_step(op, opdef, schedule.input_slots(op), outs, store))
+            self.ops.append(op)
+        self.feed_slots = [schedule.slot_of[t] for t in schedule.feed_tensors]
+        self.fetch_slots = schedule.fetch_slots
+        producers = {s: op for op, outs in zip(schedule.ops, schedule.output_slots) for s in outs}
+        fed = set(self.feed_slots)
+        self.fetch_copies = [s in fed or producers[s].type in VIEW_OPS for s in self.fetch_slots]
+        if CHECK_KERNELS:
+            self.steps = [_checked(step, op) for step, op in zip(self.steps, self.ops)]
+
+    def run(self, feed_values):
+        vals = self.template.copy()
+        for slot, value in zip(self.feed_slots, feed_values):
+            vals[slot] = value
+        step = None
+        try:
+            for step in self.steps:
+                fn, ins, out = step
+                n = len(ins)
+                if n == 1:
+                    result = fn(vals[ins[0]])
+                elif n == 2:
+                    result = fn(vals[ins[0]], vals[ins[1]])
+                else:
+                    result = fn(*[vals[i] for i in ins])
+                if out.__class__ is int:
+                    vals[out] = result
+                elif out:
+                    for slot, value in zip(out, result):
+                        vals[slot] = value
+        except Exception as e:  # name the op and where it was built, keep TF's error class
+            raise op_error(e, self.ops[self.steps.index(step)]) from e
+        return [fetched(vals[s], copy) for s, copy in zip(self.fetch_slots, self.fetch_copies)]
+
+
+def fetched(value, copy):
+    """A fetched value as TF returns it: a numpy scalar for 0-d results, never aliasing session state."""
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return value[()]
+        return value.copy() if copy else value
+    return value
+
+
+def _step(op, opdef, in_slots, outs, store):
+    kernel = opdef.kernels.get("numpy")
+    if kernel is None:
+        raise errors.UnimplementedError(None, op, "Op %s has no numpy kernel (needed by %s)"
+                                        % (opdef.type_name, op.describe()))
+    lead = []
+    if opdef.resource == "variable":
+        lead.append(store.cell(op))
+    elif opdef.resource == "rng":
+        lead.append(store.generator(op))
+    lead.extend(store.cell(op._inputs[i]._op) for i in opdef.ref_inputs)
+    fn = functools.partial(kernel, *lead, **op._attrs) if lead or op._attrs else kernel
+    out = outs[0] if len(outs) == 1 and opdef.num_outputs == 1 else tuple(outs)
+    return fn, tuple(in_slots), out
+
+
+def _checked(step, op):
+    """In test runs, verify every kernel's result against the op's static dtype and shape."""
+    fn, ins, out = step
+
+    def run_and_check(*args):
+        result = fn(*args)
+        values = [result] if out.__class__ is int else list(result) if out else []
+        for t, v in zip(op._outputs, values):
+            v = np.asarray(v)
+            if t.dtype.as_numpy_dtype is not np.object_ and v.dtype != t.dtype.as_numpy_dtype:
+                raise AssertionError("kernel of %s returned dtype %s for %s (declared %s)"
+                                     % (op.type, v.dtype, t.name, t.dtype.name))
+            if not t.shape.is_compatible_with(v.shape):
+                raise AssertionError("kernel of %s returned shape %s for %s (inferred %s)"
+                                     % (op.type, v.shape, t.name, t.shape))
+        return result
+    return run_and_check, ins, out
+
+
+def op_error(exc, op):
+    """`exc` as an OpError that names the op, its input shapes and the user line that built it."""
+    where = "\n\nCaused by op %s" % op.describe()
+    if isinstance(exc, errors.OpError):
+        return type(exc)(exc.node_def, exc.op or op, exc.message + where)
+    if isinstance(exc, AssertionError):
+        return exc
+    if isinstance(exc, (ValueError, IndexError, TypeError, FloatingPointError, ZeroDivisionError)):
+        return errors.InvalidArgumentError(None, op, "%s: %s%s" % (type(exc).__name__, exc, where))
+    if isinstance(exc, MemoryError):
+        return errors.ResourceExhaustedError(None, op, "Out of memory: %s%s" % (exc, where))
+    return errors.InternalError(None, op, "%s: %s%s" % (type(exc).__name__, exc, where))

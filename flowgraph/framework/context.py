@@ -1,0 +1,17 @@
+"""Whether ops run now (eager) or build a graph: eager when enabled and no graph is the default."""
+from flowgraph.framework import graph as _graph
+
+_state = {"eager": False}
+
+
+def executing_eagerly():
+    """True when eager execution is on and no `Graph.as_default()` block (or function trace) is open."""
+    return _state["eager"] and not _graph._graph_stack.stack
+
+
+def set_eager(enabled):
+    _state["eager"] = bool(enabled)
+
+
+def eager_enabled():
+    return _state["eager"]

@@ -1,0 +1,3 @@
+"""Random ops: normal, uniform, truncated normal, shuffle, multinomial; seeded by graph and op seeds."""
+
+__all__ = []

@@ -1,0 +1,1 @@
+"""tf.train: optimizers, Saver, global step, learning-rate schedules."""
