@@ -17,4 +17,5 @@ VIEW_OPS = {"Const", "Identity", "VariableV2", "Reshape", "PlaceholderWithDefaul
 
 def load_kernels():
     """Import the kernel modules, which register themselves by op type."""
-    from flowgraph.backends.numpy import array_kernels, math_kernels, state_kernels  # noqa: F401
+    from flowgraph.backends.numpy import (array_kernels, math_kernels, nn_kernels, random_kernels,  # noqa: F401
+                                         state_kernels)

@@ -1,0 +1,1 @@
+"""Numpy kernels of the nn ops."""

@@ -1,0 +1,1 @@
+"""Numpy kernels of the random ops: each gets the op's per-session numpy Generator first."""
