@@ -12,6 +12,7 @@ from flowgraph.framework.graph import (Graph, GraphKeys, Operation, Tensor, add_
                                        control_dependencies, device, get_collection, get_collection_ref,
                                        get_default_graph, is_tensor, name_scope, reset_default_graph)
 from flowgraph.framework.context import executing_eagerly
+from flowgraph.framework.limits import set_tensor_size_limit, tensor_size_limit
 from flowgraph.framework.random_seed import set_random_seed, get_seed
 from flowgraph.framework.op_registry import constant_value as _constant_value
 from flowgraph.ops.array_ops import *  # noqa: F401,F403
@@ -19,6 +20,7 @@ from flowgraph.ops.math_ops import *  # noqa: F401,F403
 from flowgraph.ops.state_ops import *  # noqa: F401,F403
 from flowgraph.ops.random_ops import *  # noqa: F401,F403
 from flowgraph.ops.control_flow_ops import *  # noqa: F401,F403
+from flowgraph.ops.debug_ops import *  # noqa: F401,F403
 from flowgraph.ops import tensor_operators as _tensor_operators
 from flowgraph.backends.numpy import load_kernels as _load_kernels
 from flowgraph.variables import *  # noqa: F401,F403

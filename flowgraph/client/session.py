@@ -8,6 +8,7 @@ from flowgraph.backends import get_backend
 from flowgraph.backends.resources import ResourceStore
 from flowgraph.client.fetches import flatten_fetches
 from flowgraph.client.plan import Schedule
+from flowgraph.framework import limits
 from flowgraph.framework.graph import Operation, Tensor, get_default_graph
 
 
@@ -88,6 +89,7 @@ def _convert_feed(value, np_dtype, target_kind, tensor):
     except Exception as e:
         raise ValueError("Cannot feed %r for Tensor '%s': %s" % (type(value).__name__, tensor.name, e)) from None
     kind = given.dtype.kind
+    limits.check_run_size(given.shape, np_dtype, "The value fed for '%s'" % tensor.name)
     if target_kind in "iub" and kind == "f" and given.size and not np.array_equal(given, np.trunc(given)):
         raise ValueError("Cannot feed value of dtype %s with fractional values for Tensor '%s', which has dtype %s"
                          % (given.dtype, tensor.name, tensor.dtype.name))

@@ -6,7 +6,7 @@ eager mode hands the same declaration to the eager executor.
 """
 import numpy as np
 
-from flowgraph.framework import context, dtypes
+from flowgraph.framework import context, dtypes, limits
 from flowgraph.framework.graph import Operation, Tensor, get_default_graph
 from flowgraph.framework.shapes import TensorShape
 
@@ -180,6 +180,9 @@ def infer_outputs(op):
         shapes = [shapes]
     if isinstance(types, dtypes.DType):
         types = [types] * len(shapes)
+    for i, (dt, shape) in enumerate(zip(types, shapes)):
+        if shape.is_fully_defined() and dt is not dtypes.string:
+            limits.check_build_size(shape.as_list(), dt.as_numpy_dtype, "Output %d of op '%s'" % (i, op.name))
     return list(zip(types, shapes))
 
 
@@ -230,6 +233,7 @@ def constant_array(value, dtype=None, shape=None, verify_shape=False, dtype_hint
         array = np.asarray(array, dtype=dt.as_numpy_dtype)
     if shape is not None:
         shape = tuple(int(d) for d in shape)
+        limits.check_build_size(shape, array.dtype, "A constant")
         if array.shape != shape:
             if verify_shape:
                 raise TypeError("Expected Tensor's shape: %s, got %s." % (shape, array.shape))
