@@ -294,3 +294,36 @@ def test_apply_ops_match_numpy_formulas():
         lr_t = 0.01 * np.sqrt(1 - 0.999 ** 3) / (1 - 0.9 ** 3)
         np.testing.assert_allclose(out, start - lr_t * m1 / (np.sqrt(v1) + 1e-8), rtol=1e-12)
         np.testing.assert_allclose(sess.run([m, v]), [m1, v1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_scalar_variables_train_as_one_element_vectors(case):
+    make = CASES[case][0]
+    scalar = tf.Variable(0.5, name="scalar")
+    vector = tf.Variable([0.5], name="vector")
+    loss = (scalar - 3.0) * (scalar - 3.0) + tf.reduce_sum((vector - 3.0) * (vector - 3.0))
+    train = make().minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(3):
+            sess.run(train)
+        s, v = sess.run([scalar, vector])
+    assert np.shape(s) == () and v.shape == (1,) and s != 0.5
+    np.testing.assert_allclose(s, v[0], rtol=1e-6)
+
+
+def test_float64_variables_use_float32_hyperparameters_cast_as_tf():
+    w = tf.Variable(W0.astype(np.float64), name="w")
+    d = tf.matmul(X.astype(np.float64), w) - Y.astype(np.float64)
+    optimizer = tf.train.AdamOptimizer(0.1)
+    train = optimizer.minimize(tf.reduce_sum(d * d))
+    assert [v.dtype for v in optimizer.variables()] == [tf.float32, tf.float32, tf.float64, tf.float64]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for _ in range(5):
+            sess.run(train)
+        value = sess.run(w)
+    assert value.dtype == np.float64
+    expected = [[-0.32893091007579617, 0.2852427855055294], [-0.094966090009492, 0.42115549239870803],
+                [-0.06226567431439717, 0.6233767822116457]]  # TensorFlow 2.21, float64 variable
+    np.testing.assert_allclose(value, expected, rtol=1e-7)

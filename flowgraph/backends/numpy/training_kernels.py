@@ -11,10 +11,15 @@ from flowgraph.backends.numpy import numpy_kernel
 from flowgraph.ops import training_ops  # noqa: F401 - declares the ops these kernels register for
 
 
+def _fresh(result):
+    """A ufunc's new result as an array: for 0-d operands numpy returns a scalar, which `out=` cannot take."""
+    return result if result.__class__ is np.ndarray else np.asarray(result)
+
+
 @numpy_kernel("ApplyGradientDescent")
 def _apply_gradient_descent(var, alpha, delta, use_locking):
     with var.lock:
-        new = np.multiply(delta, alpha)
+        new = _fresh(np.multiply(delta, alpha))
         var.value = np.subtract(var.read(), new, out=new)
     return new
 
@@ -22,13 +27,13 @@ def _apply_gradient_descent(var, alpha, delta, use_locking):
 @numpy_kernel("ApplyMomentum")
 def _apply_momentum(var, accum, lr, grad, momentum, use_locking, use_nesterov):
     with var.lock, accum.lock:
-        new_accum = np.multiply(accum.read(), momentum)
+        new_accum = _fresh(np.multiply(accum.read(), momentum))
         new_accum += grad
         if use_nesterov:
-            step = np.multiply(grad, lr)
+            step = _fresh(np.multiply(grad, lr))
             step += new_accum * momentum * lr
         else:
-            step = np.multiply(new_accum, lr)
+            step = _fresh(np.multiply(new_accum, lr))
         accum.value = new_accum
         var.value = new = np.subtract(var.read(), step, out=step)
     return new
@@ -39,9 +44,9 @@ def _apply_adagrad(var, accum, lr, grad, use_locking, update_slots):
     with var.lock, accum.lock:
         new_accum = accum.read()
         if update_slots:
-            new_accum = np.multiply(grad, grad)
+            new_accum = _fresh(np.multiply(grad, grad))
             new_accum += accum.read()
-        step = np.sqrt(new_accum)
+        step = _fresh(np.sqrt(new_accum))
         np.divide(grad, step, out=step)
         step *= lr
         accum.value = new_accum
@@ -53,12 +58,12 @@ def _apply_adagrad(var, accum, lr, grad, use_locking, update_slots):
 def _apply_adadelta(var, accum, accum_update, lr, rho, epsilon, grad, use_locking):
     with var.lock, accum.lock, accum_update.lock:
         old_update = accum_update.read()
-        new_accum = np.multiply(accum.read(), rho)
+        new_accum = _fresh(np.multiply(accum.read(), rho))
         new_accum += np.square(grad) * (1 - rho)
-        update = np.sqrt(old_update + epsilon)
+        update = _fresh(np.sqrt(old_update + epsilon))
         update /= np.sqrt(new_accum + epsilon)
         update *= grad
-        new_update = np.multiply(old_update, rho)
+        new_update = _fresh(np.multiply(old_update, rho))
         new_update += np.square(update) * (1 - rho)
         update *= lr
         accum.value = new_accum
@@ -79,14 +84,14 @@ def _rms_step(mom, lr, momentum, grad, denominator):
 def _apply_rms_prop(var, ms, mom, lr, rho, momentum, epsilon, grad, use_locking):
     with var.lock, ms.lock, mom.lock:
         old_ms = ms.read()
-        new_ms = np.square(grad)
+        new_ms = _fresh(np.square(grad))
         new_ms -= old_ms
         new_ms *= 1 - rho
         new_ms += old_ms
-        new_mom = _rms_step(mom.read(), lr, momentum, grad, new_ms + epsilon)
+        new_mom = _rms_step(mom.read(), lr, momentum, grad, _fresh(new_ms + epsilon))
         ms.value = new_ms
         mom.value = new_mom
-        var.value = new = var.read() - new_mom
+        var.value = new = _fresh(var.read() - new_mom)
     return new
 
 
@@ -94,20 +99,20 @@ def _apply_rms_prop(var, ms, mom, lr, rho, momentum, epsilon, grad, use_locking)
 def _apply_centered_rms_prop(var, mg, ms, mom, lr, rho, momentum, epsilon, grad, use_locking):
     with var.lock, mg.lock, ms.lock, mom.lock:
         old_ms, old_mg = ms.read(), mg.read()
-        new_ms = np.square(grad)
+        new_ms = _fresh(np.square(grad))
         new_ms -= old_ms
         new_ms *= 1 - rho
         new_ms += old_ms
-        new_mg = np.subtract(grad, old_mg)
+        new_mg = _fresh(np.subtract(grad, old_mg))
         new_mg *= 1 - rho
         new_mg += old_mg
-        denominator = new_ms - np.square(new_mg)
+        denominator = _fresh(new_ms - np.square(new_mg))
         denominator += epsilon
         new_mom = _rms_step(mom.read(), lr, momentum, grad, denominator)
         mg.value = new_mg
         ms.value = new_ms
         mom.value = new_mom
-        var.value = new = var.read() - new_mom
+        var.value = new = _fresh(var.read() - new_mom)
     return new
 
 
@@ -116,14 +121,14 @@ def _apply_adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, 
     lr_t = lr * np.sqrt(1 - beta2_power) / (1 - beta1_power)
     with var.lock, m.lock, v.lock:
         old_m, old_v = m.read(), v.read()
-        new_m = np.subtract(grad, old_m)
+        new_m = _fresh(np.subtract(grad, old_m))
         new_m *= 1 - beta1
         new_m += old_m
-        new_v = np.square(grad)
+        new_v = _fresh(np.square(grad))
         new_v -= old_v
         new_v *= 1 - beta2
         new_v += old_v
-        step = np.sqrt(new_v)
+        step = _fresh(np.sqrt(new_v))
         step += epsilon
         if use_nesterov:
             numerator = new_m * beta1
