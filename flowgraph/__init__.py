@@ -27,7 +27,7 @@ from flowgraph.variables import *  # noqa: F401,F403
 from flowgraph.variables import Variable
 from flowgraph.variable_scope import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
-from flowgraph.gradients import gradients, hessians, RegisterGradient, NotDifferentiable, no_gradient
+from flowgraph.gradients import gradients, hessians, RegisterGradient, NotDifferentiable, no_gradient, custom_gradient
 from flowgraph.client.session import (ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions,
                                       Session, get_default_session)
 from flowgraph.framework import errors

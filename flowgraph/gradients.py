@@ -3,11 +3,16 @@
 Each op's gradient rule (from its OpDef, or a RegisterGradient override) builds ordinary ops, so gradients of
 gradients work. Work is linear in the size of the subgraph between xs and ys.
 """
+import functools
+import itertools
+
+from flowgraph.framework import context
 from flowgraph.framework.graph import Tensor, get_default_graph, name_scope
 from flowgraph.framework.op_registry import NOT_DIFFERENTIABLE, convert_to_tensor
 from flowgraph.ops import array_ops, math_ops
 
-__all__ = ["gradients", "hessians", "RegisterGradient", "NotDifferentiable", "no_gradient", "GRADIENT_OVERRIDES"]
+__all__ = ["gradients", "hessians", "RegisterGradient", "NotDifferentiable", "no_gradient", "GRADIENT_OVERRIDES",
+           "custom_gradient"]
 
 GRADIENT_OVERRIDES = {}
 
@@ -200,3 +205,55 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
             result.append(array_ops.reshape(array_ops.stack(rows), x.shape.as_list() * 2))
     return result
 
+
+_custom_gradient_ids = itertools.count()
+
+
+def custom_gradient(f):
+    """Decorator: `f(*xs)` returns `(y, grad_fn)`; differentiating y then calls `grad_fn(*dys)` (one gradient
+    per x, a single tensor when there is one x) instead of differentiating the ops inside f.
+
+    Graph mode passes y through an IdentityN whose gradient is overridden to call grad_fn, so grad_fn builds
+    ordinary ops (and can itself be differentiated). Eager mode runs f unrecorded and records one tape entry.
+    Functions that read variables are not supported: grad_fn gets no `variables` argument.
+    """
+    @functools.wraps(f)
+    def decorated(*args):
+        inputs = [convert_to_tensor(a) for a in args]
+        if context.executing_eagerly():
+            return _eager_custom_gradient(f, inputs)
+        result, grad_fn = f(*inputs)
+        outputs = [convert_to_tensor(t) for t in _as_list(result)]
+        rule_name = "CustomGradient-%d" % next(_custom_gradient_ids)
+        GRADIENT_OVERRIDES[rule_name] = _custom_rule(grad_fn, len(outputs), len(inputs))
+        with get_default_graph().gradient_override_map({"IdentityN": rule_name}):
+            passed = array_ops.identity_n(outputs + inputs)[:len(outputs)]
+        return type(result)(passed) if isinstance(result, (list, tuple)) else passed[0]
+    return decorated
+
+
+def _custom_rule(grad_fn, num_outputs, num_inputs):
+    """The IdentityN gradient: nothing back into f's outputs, grad_fn's results to f's inputs."""
+    def rule(op, *dys):
+        input_grads = _as_list(grad_fn(*dys[:num_outputs]))
+        if len(input_grads) != num_inputs:
+            raise ValueError("custom_gradient: grad_fn returned %d gradients for %d inputs"
+                             % (len(input_grads), num_inputs))
+        return [None] * num_outputs + input_grads
+    return rule
+
+
+def _eager_custom_gradient(f, inputs):
+    from flowgraph.eager import tape  # the eager layer is built on this module
+    recording, tape.active[:] = list(tape.active), []
+    try:
+        result, grad_fn = f(*inputs)
+    finally:
+        tape.active[:] = recording
+    outputs = _as_list(result)
+
+    def backward(dys):
+        dys = [array_ops.zeros_like(t) if g is None else g for g, t in zip(dys, outputs)]
+        return _as_list(grad_fn(*dys))
+    tape.record(inputs, outputs, backward)
+    return result

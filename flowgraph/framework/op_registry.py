@@ -276,7 +276,7 @@ def _fold(op):
         value = opdef.fold(op)
         return None if value is None else (value,)
     kernel = opdef.kernels.get("numpy")
-    if opdef.stateful or kernel is None or opdef.num_outputs == 0:
+    if opdef.stateful or kernel is None or opdef.num_outputs == 0 or not op.inputs:  # a Placeholder is not known
         return None
     values = []
     for t in op.inputs:

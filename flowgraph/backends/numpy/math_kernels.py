@@ -1,18 +1,141 @@
-"""Numpy kernels of the math ops. Reductions pass dtype= so int32 stays int32 (numpy would widen)."""
+"""Numpy kernels of the math ops (math_ops, reduction_ops).
+
+Every kernel returns the op's declared dtype: reductions pass dtype= so int32 stays int32 (numpy would widen),
+and results are cast back where numpy promotes. Floating-point warnings are silenced where TF quietly gives
+inf or NaN.
+"""
+import math
+
 import numpy as np
 
 from flowgraph.backends.numpy import numpy_kernel
+from flowgraph.framework import errors
 
-numpy_kernel("AddV2")(np.add)
-numpy_kernel("Sub")(np.subtract)
-numpy_kernel("Mul")(np.multiply)
-numpy_kernel("Neg")(np.negative)
-numpy_kernel("LogicalNot")(np.logical_not)
+# ---- elementwise -------------------------------------------------------------------------------------------
+
+for _type_name, _ufunc in {
+        "AddV2": np.add, "Sub": np.subtract, "Mul": np.multiply, "Maximum": np.maximum, "Minimum": np.minimum,
+        "Equal": np.equal, "NotEqual": np.not_equal, "Less": np.less, "LessEqual": np.less_equal,
+        "Greater": np.greater, "GreaterEqual": np.greater_equal, "LogicalAnd": np.logical_and,
+        "LogicalOr": np.logical_or, "Neg": np.negative, "Abs": np.abs, "Sign": np.sign, "Square": np.square,
+        "Sin": np.sin, "Cos": np.cos, "Tan": np.tan, "Tanh": np.tanh, "Floor": np.floor, "Ceil": np.ceil,
+        "IsNan": np.isnan, "IsInf": np.isinf, "IsFinite": np.isfinite, "LogicalNot": np.logical_not}.items():
+    numpy_kernel(_type_name)(_ufunc)
+
+
+def _quiet(ufunc):
+    """`ufunc` with overflow, division and invalid-value warnings off: TF returns inf/NaN silently."""
+    def kernel(*args):
+        with np.errstate(all="ignore"):
+            return ufunc(*args)
+    return kernel
+
+
+for _type_name, _ufunc in {"Sqrt": np.sqrt, "Exp": np.exp, "Expm1": np.expm1, "Log": np.log,
+                           "Log1p": np.log1p}.items():
+    numpy_kernel(_type_name)(_quiet(_ufunc))
 
 
 @numpy_kernel("RealDiv")
 def _real_div(x, y):
-    return np.true_divide(x, y, dtype=np.result_type(x))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(x, y, dtype=np.result_type(x))
+
+
+def _check_integer_divisor(y):
+    if np.any(y == 0):
+        raise errors.InvalidArgumentError(None, None, "Integer division by zero")
+
+
+@numpy_kernel("FloorDiv")
+def _floor_div(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _check_integer_divisor(y)
+        return np.floor_divide(x, y)
+    # floor(x / y), as TF; numpy's floor_divide rounds differently (1 // 0.1 is 9 there, 10 here).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor(np.true_divide(x, y))
+
+
+@numpy_kernel("FloorMod")
+def _floor_mod(x, y):
+    if np.asarray(x).dtype.kind in "iu":
+        _check_integer_divisor(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.mod(x, y)
+
+
+@numpy_kernel("Pow")
+def _pow(x, y):
+    with np.errstate(all="ignore"):
+        return np.power(x, y)
+
+
+@numpy_kernel("SquaredDifference")
+def _squared_difference(x, y):
+    return np.square(np.subtract(x, y))
+
+
+@numpy_kernel("DivNoNan")
+def _div_no_nan(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, np.zeros((), dtype=np.result_type(x)), np.true_divide(x, y))
+
+
+@numpy_kernel("Rsqrt")
+def _rsqrt(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.reciprocal(np.sqrt(x))
+
+
+@numpy_kernel("Reciprocal")
+def _reciprocal(x):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.reciprocal(x)
+
+
+@numpy_kernel("Sigmoid")
+def _sigmoid(x):
+    """Never exponentiates a positive number, so it cannot overflow."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(np.asarray(x).dtype, copy=False)
+
+
+@numpy_kernel("Round")
+def _round(x):
+    return np.round(x)  # numpy rounds halves to even, as TF
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+@numpy_kernel("Erf")
+def _erf_kernel(x):
+    return np.asarray(_erf(x), dtype=np.asarray(x).dtype)
+
+
+@numpy_kernel("Cast")
+def _cast(x, DstT):  # noqa: N803 - TF's attr name
+    """C casts, as TF: floats truncate toward zero; NaN and out-of-range values are not checked."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.asarray(x).astype(DstT.as_numpy_dtype)
+
+
+# ---- select, matmul, broadcasting --------------------------------------------------------------------------
+
+@numpy_kernel("Select")
+def _select(condition, t, e):
+    if condition.ndim == 1 and np.ndim(t) > 1:  # a vector condition picks whole rows
+        condition = condition.reshape((-1,) + (1,) * (np.ndim(t) - 1))
+    return np.where(condition, t, e)
+
+
+numpy_kernel("SelectV2")(np.where)
+
+
+@numpy_kernel("Where")
+def _where(condition):
+    return np.argwhere(condition).astype(np.int64)
 
 
 @numpy_kernel("MatMul")
@@ -22,11 +145,6 @@ def _matmul(a, b, transpose_a, transpose_b):
     if transpose_b:
         b = np.swapaxes(b, -1, -2)
     return np.matmul(a, b)
-
-
-@numpy_kernel("Sum")
-def _sum(x, axis, keepdims):
-    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 @numpy_kernel("SumToShape")
@@ -45,6 +163,16 @@ def _broadcast_to(x, shape):
     return np.broadcast_to(x, tuple(int(d) for d in shape))
 
 
+@numpy_kernel("AddN")
+def _add_n(*inputs):
+    total = np.array(inputs[0], copy=True)
+    for x in inputs[1:]:
+        total += x
+    return total
+
+
+# ---- reductions --------------------------------------------------------------------------------------------
+
 @numpy_kernel("ReducedShape")
 def _reduced_shape(input_shape, axis):
     kept = np.array(input_shape)
@@ -52,9 +180,81 @@ def _reduced_shape(input_shape, axis):
     return kept
 
 
-@numpy_kernel("AddN")
-def _add_n(*inputs):
-    total = np.array(inputs[0], copy=True)
-    for x in inputs[1:]:
-        total += x
-    return total
+@numpy_kernel("Sum")
+def _sum(x, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+def _reduced_count(x, axis):
+    return int(np.prod([x.shape[a] for a in (range(x.ndim) if axis is None else axis)], dtype=np.int64))
+
+
+@numpy_kernel("Mean")
+def _mean(x, axis, keepdims):
+    """Integers: the sum divided with truncation toward zero (C division, as TF); float16 sums in float32."""
+    count = _reduced_count(x, axis)
+    if x.dtype.kind in "iu":
+        total = np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+        if count == 0:
+            raise errors.InvalidArgumentError(None, None, "Integer mean of an empty axis (division by zero)")
+        return (np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
+    total = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(total / count).astype(x.dtype)
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return np.inf if dtype.kind == "f" else np.iinfo(dtype).max
+
+
+@numpy_kernel("Max")
+def _max(x, axis, keepdims):
+    return np.max(x, axis=axis, keepdims=keepdims, initial=_lowest(x.dtype))
+
+
+@numpy_kernel("Min")
+def _min(x, axis, keepdims):
+    return np.min(x, axis=axis, keepdims=keepdims, initial=_highest(x.dtype))
+
+
+@numpy_kernel("Prod")
+def _prod(x, axis, keepdims):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+@numpy_kernel("Any")
+def _any(x, axis, keepdims):
+    return np.any(x, axis=axis, keepdims=keepdims)
+
+
+@numpy_kernel("All")
+def _all(x, axis, keepdims):
+    return np.all(x, axis=axis, keepdims=keepdims)
+
+
+@numpy_kernel("ArgMax")
+def _argmax(x, axis, output_type):
+    return np.argmax(x, axis=axis).astype(output_type.as_numpy_dtype)
+
+
+@numpy_kernel("ArgMin")
+def _argmin(x, axis, output_type):
+    return np.argmin(x, axis=axis).astype(output_type.as_numpy_dtype)
+
+
+@numpy_kernel("Cumsum")
+def _cumsum(x, axis, exclusive, reverse):
+    if reverse:
+        x = np.flip(x, axis)
+    total = np.cumsum(x, axis=axis, dtype=x.dtype)
+    if exclusive:  # shift by one along axis, zero first
+        total = np.roll(total, 1, axis=axis)
+        first = [slice(None)] * x.ndim
+        first[axis] = 0
+        total[tuple(first)] = 0
+    return np.flip(total, axis) if reverse else total
