@@ -161,6 +161,16 @@ def test_custom_gradient_with_several_inputs():
     np.testing.assert_array_equal(values[1], [0.0, 0.0])
 
 
+def test_custom_gradient_under_a_gradient_tape():
+    import flowgraph.v2 as tf2
+    tf.enable_eager_execution()
+    x = tf2.constant([0.0, 100.0])
+    with tf2.GradientTape() as tape:
+        tape.watch(x)
+        y = _log1pexp(x)
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), [0.5, 1.0])
+
+
 # ---- a two-layer network trained by hand, against numbers from TensorFlow 1 (tf.compat.v1, same data) --------
 
 X = np.linspace(-1, 1, 24).reshape(8, 3).astype(np.float32)

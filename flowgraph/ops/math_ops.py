@@ -16,7 +16,7 @@ __all__ = [
     "cos", "tan", "tanh", "sigmoid", "reciprocal", "reciprocal_no_nan", "round", "floor", "ceil", "erf",
     "is_nan", "is_inf", "is_finite", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
     "logical_and", "logical_or", "logical_xor", "logical_not", "cast", "to_float", "to_double", "to_int32",
-    "to_int64", "where", "where_v2", "matmul", "matrix_transpose", "tensordot", "broadcast_to", "reduce_to_shape",
+    "to_int64", "where", "where_v2", "matmul", "matrix_transpose", "tensordot", "broadcast_to",
 ]
 
 FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
@@ -153,6 +153,7 @@ _binary("RealDiv", lambda op, dy: _grad_pair(
 _binary("FloorDiv", NOT_DIFFERENTIABLE)
 _binary("FloorMod", lambda op, dy: _grad_pair(op, dy, negative(dy) * floordiv(op.inputs[0], op.inputs[1])))
 _binary("Pow", _pow_grad, allowed=FLOATS + (dtypes.int32, dtypes.int64))
+# (lambdas: the comparisons are defined below)
 _binary("Maximum", _extremum_grad(lambda x, y: greater_equal(x, y)))
 _binary("Minimum", _extremum_grad(lambda x, y: less_equal(x, y)))
 _binary("SquaredDifference", _squared_difference_grad)
