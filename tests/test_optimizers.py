@@ -327,3 +327,14 @@ def test_float64_variables_use_float32_hyperparameters_cast_as_tf():
     expected = [[-0.32893091007579617, 0.2852427855055294], [-0.094966090009492, 0.42115549239870803],
                 [-0.06226567431439717, 0.6233767822116457]]  # TensorFlow 2.21, float64 variable
     np.testing.assert_allclose(value, expected, rtol=1e-7)
+
+
+def test_variable_constraints_are_applied_after_each_update():
+    w = tf.Variable([0.5, -0.5], name="w", constraint=lambda v: tf.clip_by_value(v, -0.6, 0.6))
+    train = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(w * tf.constant([-1.0, 1.0])))
+    with tf.Session() as sess:
+        sess.run(w.initializer)
+        sess.run(train)
+        np.testing.assert_allclose(sess.run(w), [0.6, -0.6], rtol=1e-6)
+        sess.run(train)
+        np.testing.assert_allclose(sess.run(w), [0.6, -0.6], rtol=1e-6)

@@ -35,8 +35,9 @@ class AdamOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         beta1_power, beta2_power = self._get_beta_accumulators()
-        scalars = [self._cast(t, var) for t in (beta1_power.value(), beta2_power.value(), self._learning_rate_tensor,
-                                                 self._beta1_tensor, self._beta2_tensor, self._epsilon_tensor)]
+        hypers = (beta1_power.value(), beta2_power.value(), self._learning_rate_tensor, self._beta1_tensor,
+                  self._beta2_tensor, self._epsilon_tensor)
+        scalars = [self._cast(t, var) for t in hypers]
         return training_ops.apply_adam(var, self.get_slot(var, "m"), self.get_slot(var, "v"), *scalars, grad,
                                        use_locking=self._use_locking, use_nesterov=self._use_nesterov)
 

@@ -67,7 +67,7 @@ def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=
         steps = math_ops.cast(decay_steps, dtype)
         if cycle:
             multiplier = math_ops.where_v2(math_ops.equal(step, 0), array_ops.constant(1, dtype=dtype),
-                                         math_ops.ceil(step / steps))
+                                           math_ops.ceil(step / steps))
             steps = math_ops.multiply(steps, multiplier)
         else:
             step = math_ops.minimum(step, steps)
@@ -101,8 +101,8 @@ def piecewise_constant(x, boundaries, values, name=None):
             b = convert_to_tensor(b, dtype_hint=x.dtype)
             if b.dtype != x.dtype:
                 if not (b.dtype.is_integer and x.dtype.is_integer):
-                    raise ValueError("Boundaries (%s) must have the same dtype as x (%s)." % (b.dtype.name,
-                                                                                          x.dtype.name))
+                    raise ValueError("Boundaries (%s) must have the same dtype as x (%s)."
+                                     % (b.dtype.name, x.dtype.name))
                 b = math_ops.cast(b, x.dtype)
             bounds.append(b)
         values = [convert_to_tensor(v) for v in values]

@@ -63,7 +63,8 @@ class Optimizer:
             raise ValueError("No variables to optimize.")
         for v in var_list:
             if not isinstance(v, Variable):
-                raise NotImplementedError("Trying to optimize unsupported type %r: only tf.Variable is supported" % (v,))
+                raise NotImplementedError("Trying to optimize unsupported type %r: only tf.Variable is supported"
+                                          % (v,))
         _assert_valid_dtypes([loss] + [v.value() for v in var_list])
         grads = gradients(loss, var_list, grad_ys=grad_loss, aggregation_method=aggregation_method,
                           colocate_gradients_with_ops=colocate_gradients_with_ops)
@@ -78,7 +79,8 @@ class Optimizer:
             try:
                 grad, var = pair
             except (TypeError, ValueError):
-                raise TypeError("grads_and_vars must be a list of (gradient, variable) pairs, got %r" % (pair,)) from None
+                raise TypeError("grads_and_vars must be a list of (gradient, variable) pairs, got %r"
+                                % (pair,)) from None
             if not isinstance(var, Variable):
                 raise TypeError("Can only apply gradients to tf.Variable objects, got %r" % (var,))
             if grad is not None:
@@ -101,7 +103,11 @@ class Optimizer:
                 if grad is None:
                     continue
                 with name_scope("update_" + var.op.name):
-                    update_ops.append(self._apply_dense(grad, var))
+                    update = self._apply_dense(grad, var)
+                    if var.constraint is not None:  # projected after its update, as TF1's optimizers do
+                        with control_dependencies([update]):
+                            update = var.assign(var.constraint(var))
+                    update_ops.append(update)
             if global_step is None:
                 train_op = self._finish(update_ops, scope)
             else:
@@ -181,4 +187,3 @@ class Optimizer:
     def _cast(tensor, var):
         """A hyperparameter tensor in `var`'s dtype (float32 constants serve float64 variables, as TF)."""
         return math_ops.cast(tensor, var.dtype.base_dtype)
-

@@ -30,8 +30,8 @@ class RMSPropOptimizer(Optimizer):
         self._epsilon_tensor = self._hyper_tensor(self._epsilon, "epsilon")
 
     def _apply_dense(self, grad, var):
-        hypers = [self._cast(t, var) for t in (self._learning_rate_tensor, self._decay_tensor,
-                                                self._momentum_tensor, self._epsilon_tensor)]
+        hypers = [self._cast(t, var) for t in (self._learning_rate_tensor, self._decay_tensor, self._momentum_tensor,
+                                               self._epsilon_tensor)]
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
         if self._centered:
             return training_ops.apply_centered_rms_prop(var, self.get_slot(var, "mg"), rms, mom, *hypers, grad,
