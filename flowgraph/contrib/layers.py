@@ -26,30 +26,27 @@ def _check_scale(scale):
     return scale
 
 
-def l1_regularizer(scale, scope=None):
-    """A function of a weight tensor returning scale * sum(|weights|) (None for scale 0)."""
+def _scaled_penalty(scale, scope, default_name, penalty):
+    """A regularizer: weights -> scale * penalty(weights) in name scope `scope` (None for scale 0)."""
     scale = _check_scale(scale)
     if scale is None:
         return lambda _: None
 
-    def l1(weights):
-        with name_scope(scope, "l1_regularizer", [weights]) as name:
+    def regularizer(weights):
+        with name_scope(scope, default_name, [weights]) as name:
             factor = convert_to_tensor(scale, dtype=weights.dtype.base_dtype, name="scale")
-            return math_ops.multiply(factor, math_ops.reduce_sum(math_ops.abs(weights)), name=name)
-    return l1
+            return math_ops.multiply(factor, penalty(weights), name=name)
+    return regularizer
+
+
+def l1_regularizer(scale, scope=None):
+    """A function of a weight tensor returning scale * sum(|weights|)."""
+    return _scaled_penalty(scale, scope, "l1_regularizer", lambda w: math_ops.reduce_sum(math_ops.abs(w)))
 
 
 def l2_regularizer(scale, scope=None):
-    """A function of a weight tensor returning scale * sum(weights^2) / 2 (None for scale 0)."""
-    scale = _check_scale(scale)
-    if scale is None:
-        return lambda _: None
-
-    def l2(weights):
-        with name_scope(scope, "l2_regularizer", [weights]) as name:
-            factor = convert_to_tensor(scale, dtype=weights.dtype.base_dtype, name="scale")
-            return math_ops.multiply(factor, nn_ops.l2_loss(weights), name=name)
-    return l2
+    """A function of a weight tensor returning scale * sum(weights^2) / 2."""
+    return _scaled_penalty(scale, scope, "l2_regularizer", nn_ops.l2_loss)
 
 
 def l1_l2_regularizer(scale_l1=1.0, scale_l2=1.0, scope=None):

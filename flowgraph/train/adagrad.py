@@ -10,8 +10,7 @@ class AdagradOptimizer(Optimizer):
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
         if initial_accumulator_value <= 0.0:
             raise ValueError("initial_accumulator_value must be positive: %s" % initial_accumulator_value)
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
+        super().__init__(use_locking, name, learning_rate=learning_rate)
         self._initial_accumulator_value = initial_accumulator_value
 
     def _create_slots(self, var_list):
@@ -19,10 +18,7 @@ class AdagradOptimizer(Optimizer):
             self._slot(v, "accumulator", self._name, lambda shape, dtype: array_ops.fill(
                 shape, array_ops.constant(self._initial_accumulator_value, dtype=dtype)))
 
-    def _prepare(self):
-        self._learning_rate_tensor = self._hyper_tensor(self._learning_rate, "learning_rate")
-
     def _apply_dense(self, grad, var):
         return training_ops.apply_adagrad(var, self.get_slot(var, "accumulator"),
-                                          self._cast(self._learning_rate_tensor, var), grad,
+                                          self._hyper_for("learning_rate", var), grad,
                                           use_locking=self._use_locking)

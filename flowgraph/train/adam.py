@@ -1,6 +1,6 @@
 """Adam (Kingma & Ba, 2015) and its Nesterov variant Nadam (Dozat, 2016), as TF1 computes them."""
 from flowgraph.framework.graph import control_dependencies
-from flowgraph.ops import array_ops, training_ops
+from flowgraph.ops import array_ops, math_ops, training_ops
 from flowgraph.train.optimizer import Optimizer
 
 
@@ -11,41 +11,31 @@ class AdamOptimizer(Optimizer):
     _use_nesterov = False
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False, name="Adam"):
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
-        self._beta1 = beta1
-        self._beta2 = beta2
-        self._epsilon = epsilon
+        super().__init__(use_locking, name, learning_rate=learning_rate, beta1=beta1, beta2=beta2, epsilon=epsilon)
 
     def _get_beta_accumulators(self):
         return self._get_non_slot_variable("beta1_power"), self._get_non_slot_variable("beta2_power")
 
     def _create_slots(self, var_list):
-        self._non_slot_variable("beta1_power", self._beta1)
-        self._non_slot_variable("beta2_power", self._beta2)
+        self._non_slot_variable("beta1_power", self._hyper["beta1"])
+        self._non_slot_variable("beta2_power", self._hyper["beta2"])
         for v in var_list:
             self._zeros_slot(v, "m", self._name)
             self._zeros_slot(v, "v", self._name)
 
-    def _prepare(self):
-        self._learning_rate_tensor = self._hyper_tensor(self._learning_rate, "learning_rate")
-        self._beta1_tensor = self._hyper_tensor(self._beta1, "beta1")
-        self._beta2_tensor = self._hyper_tensor(self._beta2, "beta2")
-        self._epsilon_tensor = self._hyper_tensor(self._epsilon, "epsilon")
-
     def _apply_dense(self, grad, var):
         beta1_power, beta2_power = self._get_beta_accumulators()
-        hypers = (beta1_power.value(), beta2_power.value(), self._learning_rate_tensor, self._beta1_tensor,
-                  self._beta2_tensor, self._epsilon_tensor)
-        scalars = [self._cast(t, var) for t in hypers]
+        scalars = [math_ops.cast(beta1_power.value(), var.dtype.base_dtype),
+                   math_ops.cast(beta2_power.value(), var.dtype.base_dtype)]
+        scalars += [self._hyper_for(h, var) for h in ("learning_rate", "beta1", "beta2", "epsilon")]
         return training_ops.apply_adam(var, self.get_slot(var, "m"), self.get_slot(var, "v"), *scalars, grad,
                                        use_locking=self._use_locking, use_nesterov=self._use_nesterov)
 
     def _finish(self, update_ops, name):
         beta1_power, beta2_power = self._get_beta_accumulators()
         with control_dependencies(update_ops):
-            update_beta1 = beta1_power.assign(beta1_power * self._beta1_tensor, use_locking=self._use_locking)
-            update_beta2 = beta2_power.assign(beta2_power * self._beta2_tensor, use_locking=self._use_locking)
+            update_beta1 = beta1_power.assign(beta1_power * self._hyper_tensors["beta1"], use_locking=self._use_locking)
+            update_beta2 = beta2_power.assign(beta2_power * self._hyper_tensors["beta2"], use_locking=self._use_locking)
         return array_ops.group(*update_ops + [update_beta1, update_beta2], name=name)
 
 

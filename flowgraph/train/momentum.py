@@ -10,21 +10,14 @@ class MomentumOptimizer(Optimizer):
     """
 
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
-        self._momentum = momentum
+        super().__init__(use_locking, name, learning_rate=learning_rate, momentum=momentum)
         self._use_nesterov = use_nesterov
 
     def _create_slots(self, var_list):
         for v in var_list:
             self._zeros_slot(v, "momentum", self._name)
 
-    def _prepare(self):
-        self._learning_rate_tensor = self._hyper_tensor(self._learning_rate, "learning_rate")
-        self._momentum_tensor = self._hyper_tensor(self._momentum, "momentum")
-
     def _apply_dense(self, grad, var):
-        return training_ops.apply_momentum(var, self.get_slot(var, "momentum"),
-                                           self._cast(self._learning_rate_tensor, var), grad,
-                                           self._cast(self._momentum_tensor, var), use_locking=self._use_locking,
+        return training_ops.apply_momentum(var, self.get_slot(var, "momentum"), self._hyper_for("learning_rate", var),
+                                           grad, self._hyper_for("momentum", var), use_locking=self._use_locking,
                                            use_nesterov=self._use_nesterov)

@@ -26,11 +26,14 @@ class Optimizer:
     GATE_OP = 1
     GATE_GRAPH = 2
 
-    def __init__(self, use_locking, name):
+    def __init__(self, use_locking, name, **hyperparameters):
+        """`hyperparameters` (numbers, tensors, or callables returning them) by the names TF gives them."""
         if not name:
             raise ValueError("Must specify the optimizer name")
         self._use_locking = use_locking
         self._name = name
+        self._hyper = hyperparameters
+        self._hyper_tensors = {}
         self._slots = {}  # slot name -> {variable: slot variable}
         self._non_slot_variables = {}  # (name, graph) -> variable, e.g. Adam's beta1_power
 
@@ -164,7 +167,9 @@ class Optimizer:
         """Make the slot variables of each variable in `var_list` (none by default)."""
 
     def _prepare(self):
-        """Convert hyperparameters to tensors, once per apply_gradients (inside the optimizer's name scope)."""
+        """Turn each hyperparameter into a tensor named by its key (TF's names: `Adam/learning_rate`), once per
+        apply_gradients, inside the optimizer's name scope."""
+        self._hyper_tensors = {name: _hyper_tensor(value, name) for name, value in self._hyper.items()}
 
     def _apply_dense(self, grad, var):
         raise NotImplementedError("%s must define _apply_dense" % type(self).__name__)
@@ -174,16 +179,15 @@ class Optimizer:
         return array_ops.group(*update_ops, name=name)
 
     # ---- helpers for subclasses ----------------------------------------------------------------------------
-    @staticmethod
-    def _hyper_tensor(value, name):
-        """A hyperparameter (number, tensor, or callable returning one) as a tensor named as TF names it."""
-        if callable(value):
-            value = value()
-        if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
-            return convert_to_tensor(value)
-        return convert_to_tensor(value, name=name)
+    def _hyper_for(self, name, var):
+        """Hyperparameter `name` in `var`'s dtype (float32 constants serve float64 variables, as TF)."""
+        return math_ops.cast(self._hyper_tensors[name], var.dtype.base_dtype)
 
-    @staticmethod
-    def _cast(tensor, var):
-        """A hyperparameter tensor in `var`'s dtype (float32 constants serve float64 variables, as TF)."""
-        return math_ops.cast(tensor, var.dtype.base_dtype)
+
+def _hyper_tensor(value, name):
+    """A hyperparameter (number, tensor, or callable returning one) as a tensor; numbers become `name`."""
+    if callable(value):
+        value = value()
+    if isinstance(value, Tensor) or hasattr(value, "_as_tensor"):
+        return convert_to_tensor(value)
+    return convert_to_tensor(value, name=name)

@@ -9,11 +9,8 @@ class RMSPropOptimizer(Optimizer):
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False, centered=False,
                  name="RMSProp"):
-        super().__init__(use_locking, name)
-        self._learning_rate = learning_rate
-        self._decay = decay
-        self._momentum = momentum
-        self._epsilon = epsilon
+        super().__init__(use_locking, name, learning_rate=learning_rate, decay=decay, momentum=momentum,
+                         epsilon=epsilon)
         self._centered = centered
 
     def _create_slots(self, var_list):
@@ -23,15 +20,8 @@ class RMSPropOptimizer(Optimizer):
                 self._zeros_slot(v, "mg", self._name)
             self._zeros_slot(v, "momentum", self._name)
 
-    def _prepare(self):
-        self._learning_rate_tensor = self._hyper_tensor(self._learning_rate, "learning_rate")
-        self._decay_tensor = self._hyper_tensor(self._decay, "decay")
-        self._momentum_tensor = self._hyper_tensor(self._momentum, "momentum")
-        self._epsilon_tensor = self._hyper_tensor(self._epsilon, "epsilon")
-
     def _apply_dense(self, grad, var):
-        hypers = [self._cast(t, var) for t in (self._learning_rate_tensor, self._decay_tensor, self._momentum_tensor,
-                                               self._epsilon_tensor)]
+        hypers = [self._hyper_for(h, var) for h in ("learning_rate", "decay", "momentum", "epsilon")]
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
         if self._centered:
             return training_ops.apply_centered_rms_prop(var, self.get_slot(var, "mg"), rms, mom, *hypers, grad,
