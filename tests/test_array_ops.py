@@ -226,6 +226,17 @@ def test_fetched_views_do_not_alias_graph_constants():
         np.testing.assert_array_equal(sess.run(t), [[1.0, 3.0], [2.0, 4.0]])
 
 
+def test_concat_gradient_with_sizes_known_only_at_run_time():
+    a = tf.placeholder(tf.float64, [None, 2])
+    b = tf.placeholder(tf.float64, [None, 2])
+    y = tf.concat([a, b], -2)
+    ga, gb = tf.gradients(tf.reduce_sum(y * tf.range(1.0, 6.0, dtype=tf.float64)[:, None]), [a, b])
+    with tf.Session() as sess:
+        va, vb = sess.run([ga, gb], {a: np.zeros((2, 2)), b: np.zeros((3, 2))})
+    np.testing.assert_array_equal(va, [[1, 1], [2, 2]])
+    np.testing.assert_array_equal(vb, [[3, 3], [4, 4], [5, 5]])
+
+
 def test_gather_gradient_accumulates_repeated_indices():
     params = tf.placeholder(tf.float64, [3, 2])
     grad = tf.gradients(tf.reduce_sum(tf.gather(params, [2, 0, 2, 2])), params)[0]

@@ -130,6 +130,17 @@ def test_case_exclusive_asserts_at_most_one_predicate_holds():
             sess.run(y, {x: 1})
 
 
+def test_case_unpacks_single_element_lists_unless_strict():
+    x = tf.placeholder(tf.int32, [])
+    pairs = [(tf.less(x, 0), lambda: [tf.constant(-1)])]
+    loose = tf.case(pairs, default=lambda: [tf.constant(1)])
+    strict = tf.case(pairs, default=lambda: [tf.constant(1)], strict=True)
+    checked = tf.case(pairs)
+    assert isinstance(loose, tf.Tensor) and isinstance(strict, list) and isinstance(checked, tf.Tensor)
+    with tf.Session() as sess:
+        assert sess.run([loose, strict[0], checked], {x: -3}) == [-1, -1, -1]
+
+
 def test_case_errors():
     with pytest.raises(TypeError, match="2-tuple"):
         tf.case([tf.constant(True)])

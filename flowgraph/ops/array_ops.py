@@ -20,7 +20,6 @@ __all__ = ["constant", "placeholder", "placeholder_with_default", "identity", "i
            "reverse_v2"]
 
 _python_tuple = tuple
-_python_slice = slice
 # Constants up to this many elements are stored in the graph; larger zeros/ones are Fill ops (as TF).
 _SMALL_CONSTANT = 1000
 
@@ -314,7 +313,7 @@ OpDef("SplitV", inputs=("value", "size_splits"), attrs={"num_split": REQUIRED, "
 
 def _tile_shape(op):
     x = op.inputs[0].shape
-    multiples = _partial_values(op.inputs[1])
+    multiples = partial_values(op.inputs[1])
     length = op.inputs[1].shape[0] if op.inputs[1].shape.rank == 1 else None
     if x.rank is not None and length is not None and length != x.rank:
         raise ValueError("Tile: expected multiples to have length %d (the input rank), got length %d"
@@ -459,7 +458,7 @@ def _indexing():
 
 # ---- helpers -----------------------------------------------------------------------------------------------
 
-def _partial_values(tensor):
+def partial_values(tensor):
     """The elements of a small 1-D int tensor as a list with None where unknown, or None when even its length is.
 
     Knows constants and stacks of scalars (what `shape_tensor` builds from a list mixing ints and tensors).
@@ -507,7 +506,7 @@ def _dim(x, axis):
     if x.shape.rank is not None and x.shape[axis] is not None:
         return x.shape[axis]
     if axis < 0:
-        axis = rank(x) + axis
+        axis = axis % x.shape.rank if x.shape.rank is not None else rank(x) + axis
     return reshape(_indexing().slice(shape(x), stack([axis]) if isinstance(axis, Tensor) else [axis], [1]), [])
 
 
@@ -619,12 +618,12 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
     a = convert_to_tensor(a)
     if perm is None:
         if a.shape.rank is None:
-            with name_scope(name) as scope:
+            with name_scope(name, "transpose") as scope:
                 from flowgraph.ops import sequence_ops
                 perm = sequence_ops.range(rank(a) - 1, -1, -1)
                 return apply_op("Transpose", (a, perm), name=scope)
         perm = list(range(a.shape.rank - 1, -1, -1))
-    with name_scope(name) as scope:
+    with name_scope(name, "transpose") as scope:
         return apply_op("Transpose", (a, shape_tensor(perm, name="perm")), name=scope)
 
 
@@ -738,9 +737,9 @@ def concat(values, axis, name="concat"):
         rank_ = values[0].shape.rank
         if rank_ is not None:
             shape_rules.normalize_axis(axis, rank_, "ConcatV2")
-        with name_scope(name) as scope:
+        with name_scope(name, "concat") as scope:
             return identity(values[0], name=scope)
-    return apply_op("ConcatV2", (values,), {"axis": axis}, name=name)
+    return apply_op("ConcatV2", (values,), {"axis": axis}, name=name or "concat")
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
@@ -753,8 +752,8 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
         count = static_int(num_or_size_splits, "split num_or_size_splits")
         if count < 1:
             raise ValueError("split needs a positive number of splits, got %d" % count)
-        return apply_op("Split", (value,), {"num_split": count, "axis": axis}, name=name)
-    with name_scope(name) as scope:
+        return apply_op("Split", (value,), {"num_split": count, "axis": axis}, name=name or "split")
+    with name_scope(name, "split") as scope:
         sizes = shape_tensor(num_or_size_splits, name="size_splits")
         if num is None:
             num = sizes.shape[0] if sizes.shape.rank == 1 else None

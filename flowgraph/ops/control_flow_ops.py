@@ -136,9 +136,14 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                 % (t.name, t.dtype.name, f.name, f.dtype.name))
             merged.append(cond_select(pred, t, f))
         result = _pack(true_out, iter(merged))
-        if not strict and isinstance(result, (list, tuple)) and not hasattr(result, "_fields") and len(result) == 1:
-            return result[0]
-        return result
+        return result if strict else _unpack_singleton(result)
+
+
+def _unpack_singleton(result):
+    """TF1's non-strict cond and case return the tensor of a one-element list, not the list."""
+    if isinstance(result, (list, tuple)) and not hasattr(result, "_fields") and len(result) == 1:
+        return result[0]
+    return result
 
 
 def _one_of(value, legacy, name, legacy_name):
@@ -179,14 +184,10 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
         result = default()
         for pred, fn in reversed(list(zip(preds, fns))):
             result = cond(pred, fn, lambda r=result: r, strict=True)
-        if not checks:
-            return result
-        with control_dependencies(checks):
-            gated = [_after_checks(t) for t in _flatten(result)]
-        result = _pack(result, iter(gated))
-        if not strict and isinstance(result, (list, tuple)) and not hasattr(result, "_fields") and len(result) == 1:
-            return result[0]
-        return result
+        if checks:
+            with control_dependencies(checks):
+                result = _pack(result, iter([_after_checks(t) for t in _flatten(result)]))
+        return result if strict else _unpack_singleton(result)
 
 
 def _after_checks(value):

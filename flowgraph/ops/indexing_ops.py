@@ -25,8 +25,8 @@ _MASKS = ("begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_ax
 
 def _slice_shape(op):
     x = op.inputs[0].shape
-    begin = array_ops._partial_values(op.inputs[1])
-    sizes = array_ops._partial_values(op.inputs[2])
+    begin = array_ops.partial_values(op.inputs[1])
+    sizes = array_ops.partial_values(op.inputs[2])
     length = len(begin) if begin is not None else len(sizes) if sizes is not None else x.rank
     if length is None:
         return TensorShape(None)
@@ -74,7 +74,7 @@ def _spec_values(op, first):
     """begin, end, strides of a StridedSlice(-Grad) op, with UNKNOWN where not known at build time."""
     parts = []
     for t in op.inputs[first:first + 3]:
-        values = array_ops._partial_values(t)
+        values = array_ops.partial_values(t)
         if values is None:
             return None
         parts.append([slice_spec.UNKNOWN if v is None else v for v in values])
