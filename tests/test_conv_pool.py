@@ -240,3 +240,23 @@ def test_pool_names_and_integer_max_pool():
     assert tf.nn.avg_pool(tf.zeros([1, 4, 4, 1]), 2, 2, "VALID").name == "AvgPool:0"
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(pooled)[0, :, :, 0], [[5, 7], [13, 15]])
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [(1, "SAME", 1), (2, "VALID", 1), ([1, 2, 1], "SAME", 2)])
+def test_conv1d_is_conv2d_over_one_row(stride, padding, dilation):
+    x = RNG.standard_normal((2, 9, 3))
+    f = RNG.standard_normal((3, 3, 4))
+    step = stride if isinstance(stride, int) else stride[1]
+
+    def reference(a, b):
+        return reference_conv2d(a[:, None], b[None], (1, step), padding, (1, dilation))[:, 0]
+    check_value(lambda a, b: tf.nn.conv1d(a, b, stride, padding, dilations=dilation), reference, x, f, rtol=1e-10)
+    check_gradient(lambda a, b: tf.nn.conv1d(a, b, stride, padding, dilations=dilation), x[:1], f)
+
+
+def test_pool2d_names_are_the_pools():
+    x = RNG.standard_normal((1, 4, 6, 2)).astype(np.float32)
+    check_value(lambda a: tf.nn.max_pool2d(a, 2, 2, "VALID"), lambda a: reference_pool(a, (2, 2), (2, 2), "VALID",
+                                                                                        np.max), x)
+    check_value(lambda a: tf.nn.avg_pool2d(a, [2, 3], 1, "SAME"),
+                lambda a: reference_pool(a, (2, 3), (1, 1), "SAME", np.mean), x)

@@ -80,6 +80,7 @@ def test_activations_are_stable_and_named_as_tf():
     assert np.all(np.isfinite(selu)) and np.all(np.abs(softsign) < 1)
     assert tf.nn.sigmoid is tf.sigmoid and tf.nn.tanh is tf.tanh
     assert tf.nn.relu(tf.constant([1, -2])).dtype == tf.int32
+    assert tf.nn.leaky_relu(tf.constant([1, -2])).dtype == tf.float32
 
 
 def test_activation_rejects_integer_inputs_where_tf_does():

@@ -10,8 +10,8 @@ from flowgraph.framework.shapes import TensorShape
 from flowgraph.ops import array_ops
 from flowgraph.ops.nn_ops import FLOATS, REALS
 
-__all__ = ["conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose", "max_pool",
-           "avg_pool"]
+__all__ = ["conv1d", "conv2d", "conv2d_backprop_input", "conv2d_backprop_filter", "conv2d_transpose", "max_pool",
+           "avg_pool", "max_pool2d", "avg_pool2d"]
 
 PADDINGS = ("SAME", "VALID")
 
@@ -171,6 +171,34 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
     return apply_op("Conv2D", (x, f), _conv_attrs(strides, padding, dilations, data_format), name=name or "Conv2D")
 
 
+def _width_sequence(value, name):
+    """conv1d's stride or dilation: an int, or 1 or 3 ints (batch and channels 1), as the width of a conv2d."""
+    values = [int(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+    if len(values) == 3:
+        values = values[1:2]
+    if len(values) != 1:
+        raise ValueError("%s should be of length 1 or 3 but was %d" % (name, len(values)))
+    return [1, 1, values[0], 1]
+
+
+def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu=None, data_format=None,
+           name=None, input=None, dilations=None):  # noqa: A002
+    """1-D convolution of an NWC input with a [width, in_channels, out_channels] filter (a conv2d over a
+    height of 1, as TF computes it)."""
+    if data_format not in (None, "NWC"):
+        raise ValueError("Only the NWC data format is implemented, got data_format=%r" % (data_format,))
+    if stride is None:
+        raise ValueError("stride must be given")
+    with name_scope(name, "conv1d", [value, filters]) as scope:
+        value = convert_to_tensor(input if value is None else value, name="input")
+        filters = convert_to_tensor(filters, dtype=value.dtype, name="filters")
+        rows = array_ops.expand_dims(value, 1)
+        kernel = array_ops.expand_dims(filters, 0)
+        result = conv2d(rows, kernel, _width_sequence(stride, "stride"), padding,
+                        dilations=_width_sequence(1 if dilations is None else dilations, "dilations"))
+        return array_ops.squeeze(result, [1], name=scope)
+
+
 def conv2d_backprop_input(input_sizes, filter=None, out_backprop=None, strides=None, padding=None,  # noqa: A002
                           use_cudnn_on_gpu=True, data_format="NHWC", dilations=(1, 1, 1, 1), name=None,
                           filters=None):
@@ -282,3 +310,13 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, inpu
     """The mean of each ksize window of an NHWC input; with SAME padding only the input's own elements count."""
     value = convert_to_tensor(input if value is None else value, name="input")
     return apply_op("AvgPool", (value,), _pool_attrs(ksize, strides, padding, data_format), name=name or "AvgPool")
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+    """max_pool under its TF 1.14+ name."""
+    return max_pool(input, ksize, strides, padding, data_format=data_format, name=name)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
+    """avg_pool under its TF 1.14+ name."""
+    return avg_pool(input, ksize, strides, padding, data_format=data_format, name=name)

@@ -109,8 +109,11 @@ def relu6(features, name=None):
 
 
 def leaky_relu(features, alpha=0.2, name=None):
-    """features where positive, alpha * features elsewhere."""
-    return apply_op("LeakyRelu", (_features(features),), {"alpha": float(alpha)}, name=name or "LeakyRelu")
+    """features where positive, alpha * features elsewhere; integer features are cast to float32 (as TF)."""
+    features = _features(features)
+    if features.dtype.is_integer:
+        features = math_ops.cast(features, dtypes.float32)
+    return apply_op("LeakyRelu", (features,), {"alpha": float(alpha)}, name=name or "LeakyRelu")
 
 
 def elu(features, name=None):

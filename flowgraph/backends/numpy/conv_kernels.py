@@ -34,11 +34,21 @@ class Geometry:
         return np.pad(x, ((0, 0), (self.top, self.bottom), (self.left, self.right), (0, 0)), constant_values=value)
 
     def windows(self, x, pad_value=0):
-        """[batch, out_h, out_w, channels, kernel_h, kernel_w]: a view of the padded input, no copy."""
+        """[batch, out_h, out_w, kernel_h, kernel_w, channels]: a view of the padded input, no copy.
+
+        Channels last keeps them contiguous, so copying the view (im2col) moves whole channel runs, and the
+        flattened window order (row, column, channel) is the HWIO filter's own.
+        """
         effective = ((self.kernel_h - 1) * self.dilation_h + 1, (self.kernel_w - 1) * self.dilation_w + 1)
         view = sliding_window_view(self.pad(x, pad_value), effective, axis=(1, 2))
-        return view[:, :(self.out_h - 1) * self.stride_h + 1:self.stride_h,
+        view = view[:, :(self.out_h - 1) * self.stride_h + 1:self.stride_h,
                     :(self.out_w - 1) * self.stride_w + 1:self.stride_w, :, ::self.dilation_h, ::self.dilation_w]
+        return view.transpose(0, 1, 2, 4, 5, 3)
+
+    def flat_windows(self, x, pad_value=0):
+        """[batch, out_h, out_w, kernel_h * kernel_w, channels], a copy."""
+        windows = self.windows(x, pad_value)
+        return windows.reshape(windows.shape[:3] + (-1, self.channels))
 
     def scatter(self, contributions, dtype):
         """The input-shaped sum of per-window values: the adjoint of `windows`.
@@ -68,11 +78,6 @@ def _axis(size, kernel, stride, dilation, padding):
     return (size - effective) // stride + 1, 0, 0
 
 
-def _filter_matrix(f):
-    """The HWIO filter as a [in_channels * height * width, out_channels] matrix, rows in window order."""
-    return f.transpose(2, 0, 1, 3).reshape(-1, f.shape[3])
-
-
 def _conv_geometry(input_shape, filter_shape, out_backprop_shape, strides, dilations, padding):
     if input_shape[3] != filter_shape[2]:
         raise errors.InvalidArgumentError(None, None, "input depth must equal the filter's input depth: %d vs %d"
@@ -90,24 +95,23 @@ def _conv_geometry(input_shape, filter_shape, out_backprop_shape, strides, dilat
 @numpy_kernel("Conv2D")
 def _conv2d(x, f, strides, padding, dilations, data_format, use_cudnn_on_gpu):
     g = _conv_geometry(x.shape, f.shape, None, strides, dilations, padding)
-    cols = g.windows(x).reshape(-1, _filter_matrix(f).shape[0])
-    return (cols @ _filter_matrix(f)).reshape(g.output_shape + (f.shape[3],))
+    cols = g.windows(x).reshape(-1, f[..., 0].size)
+    return (cols @ f.reshape(-1, f.shape[3])).reshape(g.output_shape + (f.shape[3],))
 
 
 @numpy_kernel("Conv2DBackpropInput")
 def _conv2d_backprop_input(input_sizes, f, dy, strides, padding, dilations, data_format, use_cudnn_on_gpu):
     g = _conv_geometry(tuple(input_sizes), f.shape, dy.shape, strides, dilations, padding)
-    cols = (dy.reshape(-1, f.shape[3]) @ _filter_matrix(f).T).reshape(g.output_shape + (f.shape[2],) + f.shape[:2])
-    return g.scatter(lambda i, j: cols[..., i, j], f.dtype)
+    cols = (dy.reshape(-1, f.shape[3]) @ f.reshape(-1, f.shape[3]).T).reshape(g.output_shape + f.shape[:3])
+    return g.scatter(lambda i, j: cols[:, :, :, i, j], f.dtype)
 
 
 @numpy_kernel("Conv2DBackpropFilter")
 def _conv2d_backprop_filter(x, filter_sizes, dy, strides, padding, dilations, data_format, use_cudnn_on_gpu):
     kernel_h, kernel_w, in_channels, out_channels = (int(d) for d in filter_sizes)
     g = _conv_geometry(x.shape, filter_sizes, dy.shape, strides, dilations, padding)
-    cols = g.windows(x).reshape(-1, in_channels * kernel_h * kernel_w)
-    grad = cols.T @ dy.reshape(-1, out_channels)
-    return np.ascontiguousarray(grad.reshape(in_channels, kernel_h, kernel_w, out_channels).transpose(1, 2, 0, 3))
+    cols = g.windows(x).reshape(-1, kernel_h * kernel_w * in_channels)
+    return (cols.T @ dy.reshape(-1, out_channels)).reshape(kernel_h, kernel_w, in_channels, out_channels)
 
 
 # ---- pooling -----------------------------------------------------------------------------------------------
@@ -121,9 +125,8 @@ def _lowest(dtype):
 
 
 def _window_argmax(x, g):
-    """For each window, the position (row-major in the window) of its first maximum."""
-    windows = g.windows(x, _lowest(x.dtype))
-    return windows.reshape(windows.shape[:4] + (-1,)).argmax(axis=-1)
+    """For each window and channel, the position (row-major in the window) of its first maximum."""
+    return g.flat_windows(x, _lowest(x.dtype)).argmax(axis=3)
 
 
 def _valid_counts(size, out, kernel, stride, before):
@@ -141,7 +144,7 @@ def _window_sizes(g, dtype):
 @numpy_kernel("MaxPool")
 def _max_pool(x, ksize, strides, padding, data_format):
     g = _pool_geometry(x.shape, ksize, strides, padding)
-    return g.windows(x, _lowest(x.dtype)).max(axis=(4, 5))
+    return g.windows(x, _lowest(x.dtype)).max(axis=(3, 4))
 
 
 @numpy_kernel("MaxPoolGrad")
@@ -154,15 +157,13 @@ def _max_pool_grad(x, y, dy, ksize, strides, padding, data_format):
 @numpy_kernel("MaxPoolGradGrad")
 def _max_pool_grad_grad(x, y, grad, ksize, strides, padding, data_format):
     g = _pool_geometry(x.shape, ksize, strides, padding)
-    windows = g.windows(grad)
-    windows = windows.reshape(windows.shape[:4] + (-1,))
-    return np.take_along_axis(windows, _window_argmax(x, g)[..., None], axis=-1)[..., 0]
+    return np.take_along_axis(g.flat_windows(grad), _window_argmax(x, g)[:, :, :, None], axis=3)[:, :, :, 0]
 
 
 @numpy_kernel("AvgPool")
 def _avg_pool(x, ksize, strides, padding, data_format):
     g = _pool_geometry(x.shape, ksize, strides, padding)
-    sums = g.windows(x).sum(axis=(4, 5), dtype=np.float32 if x.dtype == np.float16 else x.dtype)
+    sums = g.windows(x).sum(axis=(3, 4), dtype=np.float32 if x.dtype == np.float16 else x.dtype)
     return (sums / _window_sizes(g, sums.dtype)).astype(x.dtype, copy=False)
 
 
