@@ -5,7 +5,7 @@ dtype of the per-element losses.
 """
 import numbers
 
-from flowgraph.framework import dtypes
+from flowgraph.framework import context, dtypes
 from flowgraph.framework.graph import GraphKeys, add_to_collection, get_collection, name_scope
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.ops import array_ops, math_ops, nn_ops
@@ -257,8 +257,9 @@ def sigmoid_cross_entropy(multi_class_labels, logits, weights=1.0, label_smoothi
 
 
 def add_loss(loss, loss_collection=GraphKeys.LOSSES):
-    """Add `loss` to `loss_collection` (nothing when the collection is None or empty)."""
-    if loss_collection:
+    """Add `loss` to `loss_collection` (nothing when the collection is None or empty, or in eager mode, where
+    there are no collections to gather losses from)."""
+    if loss_collection and not context.executing_eagerly():
         add_to_collection(loss_collection, loss)
 
 

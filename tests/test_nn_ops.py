@@ -471,3 +471,30 @@ def test_zero_fraction_and_xw_plus_b():
     check_value(tf.nn.xw_plus_b, lambda a, m, c: a @ m + c, x, w, b, rtol=1e-10)
     check_gradient(tf.nn.xw_plus_b, x, w, b)
     assert tf.nn.xw_plus_b(tf.constant(x), tf.constant(w), tf.constant(b)).name == "xw_plus_b:0"
+
+
+# ---- eager execution ---------------------------------------------------------------------------------------
+
+def test_nn_ops_run_eagerly_and_differentiate_on_a_tape():
+    """The gradient rules also serve GradientTape, where unused outputs get zero values rather than ops."""
+    import flowgraph.v2 as tf2
+    tf.enable_eager_execution()
+    logits = tf2.constant(RNG.standard_normal((2, 3)))
+    labels = tf2.constant([2, 0])
+    with tf2.GradientTape() as outer:
+        outer.watch(logits)
+        with tf2.GradientTape() as inner:
+            inner.watch(logits)
+            loss = tf2.reduce_sum(tf2.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+        grad = inner.gradient(loss, logits)
+        grad_norm = tf2.reduce_sum(grad * grad)
+    second = outer.gradient(grad_norm, logits)
+    probabilities = np.exp(log_softmax_reference(logits.numpy()))
+    np.testing.assert_allclose(grad.numpy(), probabilities - np.eye(3)[[2, 0]], rtol=1e-10)
+    with tf.Graph().as_default():
+        graph_logits = tf.constant(logits.numpy())
+        graph_loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[2, 0], logits=graph_logits)
+        graph_grad = tf.gradients(graph_loss, graph_logits)[0]
+        graph_second = tf.gradients(tf.reduce_sum(graph_grad * graph_grad), graph_logits)[0]
+        with tf.Session() as sess:
+            np.testing.assert_allclose(second.numpy(), sess.run(graph_second), rtol=1e-10)

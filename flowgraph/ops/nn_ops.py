@@ -231,7 +231,7 @@ def bias_add(value, bias, data_format=None, name=None):
     """value + bias, with the 1-D bias added along the channel axis (last for NHWC, 1 for NCHW)."""
     value = convert_to_tensor(value, name="input")
     bias = convert_to_tensor(bias, dtype=value.dtype, name="bias")
-    channel_axis(data_format)
+    channel_axis(data_format)  # rejects an unknown data format here, where the caller can see it
     return apply_op("BiasAdd", (value, bias), {"data_format": data_format or "NHWC"}, name=name or "BiasAdd")
 
 
