@@ -3,8 +3,10 @@ and beside a hand-written numpy implementation of the same step (forward, backwa
 
 (a) 64-256-10 on scikit-learn's digits, batch 128, plain SGD;
 (b) 784-1024-1024-10 on random data, batch 256, Adam.
-Run: python benchmarks/mlp_step.py [--seconds S]
+Run: python benchmarks/mlp_step.py [--seconds S] [--threads N]
+(--threads caps BLAS threads for flowgraph and numpy, through threadpoolctl, and TensorFlow's thread pools.)
 """
+import contextlib
 import argparse
 import time
 
@@ -39,7 +41,7 @@ def initial_weights(sizes, rng):
     return weights
 
 
-def graph_step(tf, config, weights):
+def graph_step(tf, config, weights, threads):
     """A `step(x, y)` running one training step of the MLP in TF1's API (flowgraph or TensorFlow)."""
     x = tf.placeholder(tf.float32, [None, config["sizes"][0]], name="x")
     y = tf.placeholder(tf.int32, [None], name="y")
@@ -54,7 +56,10 @@ def graph_step(tf, config, weights):
     else:
         optimizer = tf.train.AdamOptimizer(config["lr"])
     train = optimizer.minimize(loss)
-    sess = tf.Session()
+    session_config = None
+    if threads is not None:
+        session_config = tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
+    sess = tf.Session(config=session_config)
     sess.run(tf.global_variables_initializer())
     return lambda xb, yb: sess.run(train, {x: xb, y: yb})
 
@@ -134,33 +139,46 @@ def steps_per_second(step, batches, seconds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=6.0, help="measuring time per implementation")
+    parser.add_argument("--threads", type=int, default=None, help="cap on BLAS and TensorFlow threads")
     args = parser.parse_args()
+    if args.threads is None:
+        limit = contextlib.nullcontext()
+    else:
+        from threadpoolctl import threadpool_limits
+        limit = threadpool_limits(args.threads)
     import flowgraph
     try:
         import tensorflow as real_tf
-        v1 = real_tf.compat.v1
-        v1.disable_eager_execution()
+        real_tf.compat.v1.disable_eager_execution()
     except ImportError:
         real_tf = None
     print("%-4s %-44s %12s" % ("mlp", "implementation", "steps/s"))
-    for key, config in CONFIGS.items():
-        rng = np.random.default_rng(0)
-        batches = dataset(config, rng)
-        weights = initial_weights(config["sizes"], rng)
-        rows = []
-        with flowgraph.Graph().as_default():
-            rows.append(("flowgraph", steps_per_second(graph_step(flowgraph, config, weights), batches, args.seconds)))
-        rows.append(("numpy by hand", steps_per_second(NumpyMLP(config, weights).step, batches, args.seconds)))
-        if real_tf is not None:
-            with v1.Graph().as_default():
-                step = graph_step(v1, config, weights)
-                rows.append(("tensorflow %s" % real_tf.__version__, steps_per_second(step, batches, args.seconds)))
-        label = "-".join(map(str, config["sizes"])) + " b%d %s" % (config["batch"], config["optimizer"])
-        for name, rate in rows:
-            print("%-4s %-44s %12.1f" % (key, "%s (%s)" % (name, label), rate))
-        ours = rows[0][1]
-        print("%-4s flowgraph / numpy-by-hand: %.3f%s" % (key, ours / rows[1][1],
-              "" if real_tf is None else ", flowgraph / tensorflow: %.3f" % (ours / rows[2][1])))
+    with limit:
+        for key, config in CONFIGS.items():
+            compare(key, config, flowgraph, real_tf, args)
+
+
+def compare(key, config, flowgraph, real_tf, args):
+    """Print steps/s of each implementation of MLP `key`, and the ratios."""
+    rng = np.random.default_rng(0)
+    batches = dataset(config, rng)
+    weights = initial_weights(config["sizes"], rng)
+    rows = []
+    with flowgraph.Graph().as_default():
+        step = graph_step(flowgraph, config, weights, args.threads)
+        rows.append(("flowgraph", steps_per_second(step, batches, args.seconds)))
+    rows.append(("numpy by hand", steps_per_second(NumpyMLP(config, weights).step, batches, args.seconds)))
+    if real_tf is not None:
+        v1 = real_tf.compat.v1
+        with v1.Graph().as_default():
+            step = graph_step(v1, config, weights, args.threads)
+            rows.append(("tensorflow %s" % real_tf.__version__, steps_per_second(step, batches, args.seconds)))
+    label = "-".join(map(str, config["sizes"])) + " b%d %s" % (config["batch"], config["optimizer"])
+    for name, rate in rows:
+        print("%-4s %-44s %12.1f" % (key, "%s (%s)" % (name, label), rate))
+    ours = rows[0][1]
+    print("%-4s flowgraph / numpy-by-hand: %.3f%s" % (key, ours / rows[1][1],
+          "" if real_tf is None else ", flowgraph / tensorflow: %.3f" % (ours / rows[2][1])))
 
 
 if __name__ == "__main__":

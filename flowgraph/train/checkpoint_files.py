@@ -147,5 +147,7 @@ class CheckpointReader:
                                          % (name, value.dtype, value.shape, dtype, shape))
                     values[name] = value
             return values
+        except FileNotFoundError as e:
+            raise errors.NotFoundError(None, None, "Checkpoint data %s is missing: %s" % (data_path, e)) from None
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
             raise errors.DataLossError(None, None, "Checkpoint data %s is unreadable: %s" % (data_path, e)) from None
