@@ -16,6 +16,8 @@ from flowgraph.framework.limits import set_tensor_size_limit, tensor_size_limit
 from flowgraph.framework.random_seed import set_random_seed, get_seed
 from flowgraph.framework.op_registry import constant_value as _constant_value
 from flowgraph.ops.array_ops import *  # noqa: F401,F403
+from flowgraph.ops.indexing_ops import *  # noqa: F401,F403
+from flowgraph.ops.sequence_ops import *  # noqa: F401,F403
 from flowgraph.ops.math_ops import *  # noqa: F401,F403
 from flowgraph.ops.state_ops import *  # noqa: F401,F403
 from flowgraph.ops.random_ops import *  # noqa: F401,F403
@@ -28,11 +30,15 @@ from flowgraph.variables import Variable
 from flowgraph.variable_scope import *  # noqa: F401,F403
 from flowgraph.initializers import *  # noqa: F401,F403
 from flowgraph.gradients import gradients, hessians, RegisterGradient, NotDifferentiable, no_gradient, custom_gradient
+from flowgraph.eager import GradientTape, TensorSpec, UnconnectedGradients, function, init_scope
 from flowgraph.client.session import (ConfigProto, GPUOptions, InteractiveSession, RunMetadata, RunOptions,
                                       Session, get_default_session)
 from flowgraph.framework import errors
-from flowgraph import test, nn, losses, layers, train, initializers, compat, math, linalg, random
+from flowgraph import test, nn, losses, layers, train, initializers, compat, math, linalg, random, keras
 from flowgraph.devices import devices
+from flowgraph import io, summary
+from flowgraph import contrib
+from flowgraph.io import GraphDef, import_graph_def
 
 _load_kernels()
 _tensor_operators.install(Variable)

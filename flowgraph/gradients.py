@@ -107,7 +107,7 @@ def _ops_between(ys, xs, stops):
         backward.add(op)
         stack.extend(t.op for t in op._inputs if t not in stops)
     forward = set()
-    stack = [x.op for x in xs]
+    stack = [op for x in xs for op in x._consumers]  # paths start at x, whichever op made it (even a stop)
     while stack:
         op = stack.pop()
         if op in forward or op not in backward:
@@ -161,7 +161,7 @@ def _backprop_op(op, grads, stops):
         g = _aggregate(grads.get(t)) if _differentiable(t) else None
         if g is not None:
             grads[t] = [g]  # summed once, reused if t is also an x
-        out_grads.append(g)
+        out_grads.append(None if t in stops else g)  # a stop tensor collects its gradient but passes none on
     if all(g is None for g in out_grads):
         return
     rule = _grad_rule(op)
@@ -175,7 +175,7 @@ def _backprop_op(op, grads, stops):
         raise ValueError("Gradient rule of %s returned %d gradients for %d inputs"
                          % (op.type, len(in_grads), len(op._inputs)))
     for t, g in zip(op._inputs, in_grads):
-        if g is None or t in stops or not _differentiable(t):
+        if g is None or not _differentiable(t):
             continue
         if isinstance(g, Tensor) and g.dtype != t.dtype and g.dtype.is_floating:
             raise TypeError("Gradient of %s for input %s has dtype %s, expected %s"
@@ -204,6 +204,7 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
                 rows.append(array_ops.zeros_like(x) if row is None else row)
             result.append(array_ops.reshape(array_ops.stack(rows), x.shape.as_list() * 2))
     return result
+
 
 
 _custom_gradient_ids = itertools.count()

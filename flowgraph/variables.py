@@ -19,7 +19,7 @@ class Variable:
     """A graph variable, as TF1's: ops `name` (VariableV2), `name/Assign` (initializer) and `name/read`."""
 
     def __new__(cls, *args, **kwargs):
-        if cls is Variable and eager_variable_class is not None and context.executing_eagerly():
+        if cls is Variable and eager_variable_class is not None and context.executing_eagerly_outside_functions():
             return eager_variable_class(*args, **kwargs)
         return super().__new__(cls)
 

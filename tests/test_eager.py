@@ -10,6 +10,8 @@ import flowgraph
 import flowgraph.v2 as tf
 from flowgraph.eager import EagerTensor, EagerVariable
 
+flowgraph.disable_eager_execution()  # importing flowgraph.v2 turned eager on: other modules load in graph mode
+
 # Loss after each of 40 steps of the linear classifier below, computed once with TensorFlow 2.21 (eager).
 TF2_LINEAR_LOSSES = [
     2.2774300575256348, 0.266652375459671, 0.1281549036502838, 0.10558085888624191, 0.09711633622646332,
@@ -180,6 +182,16 @@ def test_graph_tensor_passed_to_an_eager_op_is_rejected():
         g = flowgraph.placeholder(tf.float32, [2])
     with pytest.raises(TypeError, match="Graph tensor"):
         tf.add(g, tf.constant([1.0, 2.0]))
+
+
+def test_eager_values_in_a_plain_graph():
+    t, v = tf.constant([1.0, 2.0]), tf.Variable(1.0)
+    with flowgraph.Graph().as_default():
+        doubled = t * 2.0  # an eager tensor becomes a constant of the graph
+        assert isinstance(doubled, flowgraph.Tensor)
+        np.testing.assert_array_equal(flowgraph.Session().run(doubled), [2.0, 4.0])
+        with pytest.raises(ValueError, match="created eagerly and cannot be used in a graph"):
+            v + 1.0
 
 
 # Each row runs once in a graph (values fed through placeholders with unknown dims) and once eagerly: values,

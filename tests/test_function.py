@@ -7,7 +7,9 @@ import pytest
 
 import flowgraph
 import flowgraph.v2 as tf
-from tests.test_eager import TF2_LINEAR_LOSSES, linear_classifier_losses
+from test_eager import TF2_LINEAR_LOSSES, linear_classifier_losses
+
+flowgraph.disable_eager_execution()  # importing flowgraph.v2 turned eager on: other modules load in graph mode
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +56,7 @@ def test_retracing_rules_follow_tf2():
 def test_python_code_runs_only_while_tracing():
     side_effects = []
 
-    @tf.function
+    @tf.function()
     def f(x):
         side_effects.append(1)
         assert not tf.executing_eagerly()

@@ -7,6 +7,8 @@ import pytest
 import flowgraph
 import flowgraph.v2 as tf
 
+flowgraph.disable_eager_execution()  # importing flowgraph.v2 turned eager on: other modules load in graph mode
+
 NON_PERSISTENT = r"A non-persistent GradientTape can only be used to compute one set of gradients \(or jacobians\)"
 
 

@@ -50,7 +50,7 @@ print("wrote", full, collapsed, forward_only, sep="\n  ")
 # %%
 graph_def = tf.get_default_graph().as_graph_def()
 path = tf.train.write_graph(graph_def, out_path("08_export"), "mlp.json")
-print("exported %d ops to %s" % (len(graph_def["node"]), path))
+print("exported %d ops to %s" % (len(graph_def.node), path))
 with tf.Graph().as_default():
     with open(path) as f:
         logits_copy, = tf.import_graph_def(json.load(f), return_elements=[logits.name], name="copy")

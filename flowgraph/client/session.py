@@ -8,6 +8,7 @@ from flowgraph.backends import get_backend
 from flowgraph.backends.resources import ResourceStore
 from flowgraph.client.fetches import flatten_fetches
 from flowgraph.client.plan import Schedule
+from flowgraph.devices import make_plan, placement_report
 from flowgraph.framework import limits
 from flowgraph.framework.graph import Operation, Tensor, get_default_graph
 
@@ -53,13 +54,23 @@ class RunMetadata:
 class _Plan:
     """A backend plan plus what the session checks on every run (feed dtypes and shapes)."""
 
-    def __init__(self, backend_plan, feed_tensors):
+    def __init__(self, backend_plan, feed_tensors, fetches_only_tensors):
         self.backend_plan = backend_plan
+        self.fetches_only_tensors = fetches_only_tensors
         self.feed_checks = [_feed_check(t) for t in feed_tensors]
 
     def run(self, feed_values):
         values = [check(v) for check, v in zip(self.feed_checks, feed_values)]
         return self.backend_plan.run(values)
+
+    def run_traced(self, feed_values, run_metadata):
+        """`run`, with each op's seconds in run_metadata.step_stats (empty for a backend that cannot time ops)."""
+        values = [check(v) for check, v in zip(self.feed_checks, feed_values)]
+        run_metadata.step_stats = {}
+        traced = getattr(self.backend_plan, "run_traced", None)
+        if traced is None:
+            return self.backend_plan.run(values)
+        return traced(values, run_metadata.step_stats)
 
 
 def _feed_check(tensor):
@@ -120,16 +131,32 @@ class BaseSession:
     def list_devices(self):
         return [self._backend.device]
 
+    def placement_report(self):
+        """[(op name, op type, reason)]: ops placed on an OpenCL device that ran on the host, with copies,
+        in this session's runs so far (no OpenCL kernel, or shapes that depend on data)."""
+        return placement_report(p.backend_plan for p in list(self._plans.values()))
+
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Values of `fetches` (a tensor, op, name, or nested list/tuple/dict/namedtuple of them)."""
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         feed_dict = feed_dict or {}
-        if fetches.__class__ is Tensor:  # the common case, without building a fetch structure
+        if fetches.__class__ is Tensor and run_metadata is None:  # the common case, without a fetch structure
             plan = self._plans.get((fetches, tuple(feed_dict)))
             if plan is None:
                 plan = self._plan_for([fetches], [], feed_dict, (fetches, tuple(feed_dict)))
             return plan.run(list(feed_dict.values()))[0]
+        if fetches.__class__ is list and run_metadata is None:  # a flat list seen before: no structure to build
+            try:
+                plan = self._plans.get((tuple(fetches), tuple(feed_dict)))
+            except TypeError:  # nested lists or dicts: the general path below
+                plan = None
+            if plan is not None:
+                values = plan.run(list(feed_dict.values()))
+                if plan.fetches_only_tensors:
+                    return values
+                values = iter(values)
+                return [next(values) if e.__class__ is Tensor else None for e in fetches]
         elements, rebuild = flatten_fetches(fetches, self._graph)
         key = (tuple(elements), tuple(feed_dict))
         plan = self._plans.get(key)
@@ -137,7 +164,10 @@ class BaseSession:
             tensors = [e for e in elements if isinstance(e, Tensor)]
             targets = [e for e in elements if isinstance(e, Operation)]
             plan = self._plan_for(tensors, targets, feed_dict, key)
-        values = iter(plan.run(list(feed_dict.values())))
+        if run_metadata is not None and options is not None and options.trace_level:
+            values = iter(plan.run_traced(list(feed_dict.values()), run_metadata))
+        else:
+            values = iter(plan.run(list(feed_dict.values())))
         return rebuild([next(values) if isinstance(e, Tensor) else None for e in elements])
 
     def _plan_for(self, tensors, targets, feed_dict, key):
@@ -147,7 +177,7 @@ class BaseSession:
                                  "of this graph.)" % (t, t))
         feeds = [self._feed_tensor(k) for k in feed_dict]
         schedule = Schedule(tensors, targets, feeds)
-        plan = _Plan(self._backend.make_plan(schedule, self._store), feeds)
+        plan = _Plan(make_plan(self._backend, schedule, self._store), feeds, not targets)
         with self._plan_lock:
             self._plans[key] = plan
         return plan

@@ -24,12 +24,13 @@ class EagerTensor:
     tensors may key dicts and sets.
     """
 
-    __slots__ = ("_value", "__weakref__")
+    __slots__ = ("_value", "_shape", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray + EagerTensor` to EagerTensor.__radd__
     _is_eager_tensor = True
 
     def __init__(self, value):
         self._value = value
+        self._shape = None  # the TensorShape, made on first use
 
     @property
     def dtype(self):
@@ -37,7 +38,10 @@ class EagerTensor:
 
     @property
     def shape(self):
-        return TensorShape(self._value.shape)
+        shape = self._shape
+        if shape is None:
+            shape = self._shape = TensorShape(self._value.shape)
+        return shape
 
     @property
     def ndim(self):

@@ -92,6 +92,11 @@ class Tensor:
     def __repr__(self):
         return "<tf.Tensor '%s' shape=%s dtype=%s>" % (self.name, self._shape, self._dtype.name)
 
+    def _repr_svg_(self):
+        """Jupyter shows a tensor as a picture of the subgraph that computes it (text when graphviz is absent)."""
+        from flowgraph.viz import svg_or_none
+        return svg_or_none(self)
+
     def __str__(self):
         return 'Tensor("%s", shape=%s, dtype=%s)' % (self.name, self._shape, self._dtype.name)
 
@@ -417,6 +422,16 @@ class Graph:
     def _last_id(self):
         return len(self._ops)
 
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """The graph as data (flowgraph.io.GraphDef), for write_graph and import_graph_def."""
+        from flowgraph.io.graph_io import graph_to_graph_def
+        return graph_to_graph_def(self, from_version, add_shapes)
+
+    def _repr_svg_(self):
+        """Jupyter shows a graph as its rendered picture (text when graphviz is absent)."""
+        from flowgraph.viz import svg_or_none
+        return svg_or_none(self)
+
     # ---- collections -------------------------------------------------------------------------------------
     def add_to_collection(self, name, value):
         self._collections.setdefault(name, []).append(value)
@@ -523,6 +538,10 @@ def graph_of(values):
 
 
 def control_dependencies(control_inputs):
+    """Ops created inside run after `control_inputs`; a no-op while executing eagerly (ops run in order), as TF."""
+    from flowgraph.framework import context
+    if context.executing_eagerly():
+        return contextlib.nullcontext()
     return get_default_graph().control_dependencies(control_inputs)
 
 

@@ -43,5 +43,5 @@ def check_run_size(shape, dtype, what, op=None):
     if size > _limit["bytes"]:
         raise errors.ResourceExhaustedError(
             None, op, "%s of shape %s and dtype %s would take %d bytes, more than the tensor size limit of %d bytes "
-                      "(flowgraph.set_tensor_size_limit)" % (what, list(shape), np.dtype(dtype).name, size,
+                      "(flowgraph.set_tensor_size_limit)" % (what, [int(d) for d in shape], np.dtype(dtype).name, size,
                                                              _limit["bytes"]))

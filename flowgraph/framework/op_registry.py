@@ -278,6 +278,10 @@ def _fold(op):
     kernel = opdef.kernels.get("numpy")
     if opdef.stateful or kernel is None or opdef.num_outputs == 0 or not op.inputs:  # a Placeholder is not known
         return None
+    for t in op._outputs:  # fold only small results whose size is known: folding must never allocate much
+        size = t.shape.num_elements()
+        if size is None or size > _FOLD_MAX_ELEMENTS:
+            return None
     values = []
     for t in op.inputs:
         v = constant_value(t)

@@ -3,7 +3,8 @@ from flowgraph.framework import context
 from flowgraph.framework.graph import get_default_graph
 
 DEFAULT_GRAPH_SEED = 87654321
-_eager_seed = {"value": None, "ops": 0}
+# "generation" counts eager set_random_seed calls: eager random streams restart at each (TF clears its kernels)
+_eager_seed = {"value": None, "ops": 0, "generation": 0}
 
 
 def set_random_seed(seed):
@@ -11,6 +12,7 @@ def set_random_seed(seed):
     if context.executing_eagerly():
         _eager_seed["value"] = seed
         _eager_seed["ops"] = 0
+        _eager_seed["generation"] += 1
     else:
         get_default_graph().seed = seed
 

@@ -25,7 +25,10 @@ def reduction_axes(axis, rank, op_name):
     """A sorted tuple of non-negative axes, or None for all axes; ValueError when out of range."""
     if axis is None:
         return None
-    axes = [int(a) for a in np.reshape(axis, [-1])]
+    array = np.asarray(axis)
+    if array.size and array.dtype.kind not in "iu":
+        raise TypeError("%s: axis must be int32 or int64, got %r" % (op_name, axis))
+    axes = [int(a) for a in array.reshape([-1])]
     if rank is None:
         return tuple(axes)
     return tuple(sorted({shape_rules.normalize_axis(a, rank, op_name) for a in axes}))
@@ -69,17 +72,29 @@ def _shape_of(x):
 # ---- reductions: declarations ------------------------------------------------------------------------------
 
 def _sum_grad(op, dy):
-    return [broadcast_to(keepdims_grad(op, dy), _shape_of(op.inputs[0]))]
+    return [_spread(op, dy, mean=False)]
 
 
 def _mean_grad(op, dy):
-    x, y = op.inputs[0], op.outputs[0]
-    spread = _sum_grad(op, dy)[0]
-    if x.shape.is_fully_defined() and y.shape.is_fully_defined():
-        return [spread / max(x.shape.num_elements() // max(y.shape.num_elements(), 1), 1)]
-    # Unknown dims: the reduced count is size(x) / size(y), computed when the graph runs.
-    count = floordiv(reduce_prod(array_ops.shape(x)), maximum(reduce_prod(array_ops.shape(y)), 1))
-    return [spread / cast(count, dy.dtype)]
+    return [_spread(op, dy, mean=True)]
+
+
+def _spread(op, dy, mean):
+    """dy spread back over the reduced axes (divided by their size for a mean): one op, whatever is known."""
+    x = op.inputs[0]
+    attrs = {"axis": op.get_attr("axis"), "keepdims": op.get_attr("keepdims"), "mean": mean}
+    return apply_op("ReductionGrad", (dy, array_ops.shape_tensor(_shape_of(x))), attrs)
+
+
+def _reduction_grad_grad(op, ddx):
+    """ReductionGrad is linear in dy: its gradient reduces ddx back over the same axes."""
+    reduce = reduce_mean if op.get_attr("mean") else reduce_sum
+    return [reduce(ddx, op.get_attr("axis"), keepdims=op.get_attr("keepdims")), None]
+
+
+OpDef("ReductionGrad", inputs=("dy", "input_shape"), attrs={"axis": None, "keepdims": False, "mean": False},
+      shape=lambda op: array_ops.constant_value_as_shape(op.inputs[1]), host_inputs=(1,),
+      grad=_reduction_grad_grad)
 
 
 def _max_min_grad(op, dy):
@@ -146,7 +161,8 @@ def _reduction_args(axis, keepdims, reduction_indices, keep_dims):
 def _reduce(type_name, input_tensor, axis, keepdims, name, reduction_indices=None, keep_dims=None):
     x = convert_to_tensor(input_tensor)
     axis, keepdims = _reduction_args(axis, keepdims, reduction_indices, keep_dims)
-    axes = reduction_axes(_static_axis(axis, type_name), x.shape.rank, type_name)
+    label = "%s '%s'" % (type_name, name) if name else type_name
+    axes = reduction_axes(_static_axis(axis, type_name), x.shape.rank, label)
     return apply_op(type_name, (x,), {"axis": axes, "keepdims": keepdims}, name=name or type_name)
 
 

@@ -1,5 +1,6 @@
 """Variable ops: the variable itself (its value lives in the session) and assignments to it."""
 from flowgraph.framework import dtypes
+from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_registry import NOT_DIFFERENTIABLE, REQUIRED, OpDef, apply_op, convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
 
@@ -51,6 +52,10 @@ def _ref(ref):
 
 
 def _value_for(ref, value):
+    """Python values take the variable's dtype; a tensor of another dtype is left to the op's dtype check,
+    which raises TypeError as TF does."""
+    if isinstance(value, Tensor):
+        return value
     return convert_to_tensor(value, dtype=ref.dtype.base_dtype, name="value")
 
 

@@ -1,6 +1,6 @@
 """Python operators on tensors and variables (`a + b`, `a @ b`, `a[1:, ::2]`, ...), with TF's op names."""
 from flowgraph.framework.graph import Tensor
-from flowgraph.ops import array_ops, math_ops
+from flowgraph.ops import indexing_ops, math_ops
 
 # operator -> (function name in math_ops, op name TF gives it)
 _BINARY = {
@@ -36,7 +36,7 @@ def install(cls):
     cls.__neg__ = lambda self: math_ops.negative(self)
     cls.__abs__ = lambda self: math_ops.abs(self)
     cls.__invert__ = lambda self: math_ops.logical_not(self)
-    cls.__getitem__ = lambda self, key: array_ops.slice_helper(self, key)
+    cls.__getitem__ = lambda self, key: indexing_ops.slice_helper(self, key)
 
 
 install(Tensor)

@@ -12,10 +12,13 @@ numpy_kernel = functools.partial(register_kernel, "numpy")
 # Ops whose numpy kernel may return a view of (or the same array as) an input or a stored value; the
 # session copies fetched values that may alias state the user must not be able to modify.
 VIEW_OPS = {"Const", "Identity", "VariableV2", "Reshape", "PlaceholderWithDefault", "StopGradient",
-            "BroadcastTo", "InitializedValue", "CheckNumerics", "Assign", "AssignAdd", "AssignSub"}
+            "BroadcastTo", "InitializedValue", "CheckNumerics", "Assign", "AssignAdd", "AssignSub",
+            "IdentityN", "Transpose", "ExpandDims", "Squeeze", "Split", "SplitV", "Slice", "StridedSlice",
+            "ReverseV2", "CondSelect", "ReductionGrad"}
 
 
 def load_kernels():
     """Import the kernel modules, which register themselves by op type."""
-    from flowgraph.backends.numpy import (array_kernels, debug_kernels, math_kernels, nn_kernels,  # noqa: F401
-                                         random_kernels, state_kernels)
+    from flowgraph.backends.numpy import (array_kernels, control_flow_kernels, conv_kernels,  # noqa: F401
+                                         debug_kernels, math_kernels, nn_kernels, random_kernels, state_kernels,
+                                         summary_kernels, training_kernels)

@@ -189,6 +189,21 @@ def _reduced_count(x, axis):
     return int(np.prod([x.shape[a] for a in (range(x.ndim) if axis is None else axis)], dtype=np.int64))
 
 
+@numpy_kernel("ReductionGrad")
+def _reduction_grad(dy, input_shape, axis, keepdims, mean):
+    """The gradient of Sum/Mean: dy broadcast over the reduced axes (a read-only view), scaled for a mean."""
+    shape = tuple(int(d) for d in input_shape)
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in axis]
+    if not keepdims:
+        dy = np.reshape(dy, [1 if i in axes else d for i, d in enumerate(shape)])
+    if mean:
+        count = 1
+        for a in axes:
+            count *= shape[a]
+        dy = dy / dy.dtype.type(max(count, 1))
+    return np.broadcast_to(dy, shape)
+
+
 @numpy_kernel("Mean")
 def _mean(x, axis, keepdims):
     """Integers: the sum divided with truncation toward zero (C division, as TF); float16 sums in float32."""

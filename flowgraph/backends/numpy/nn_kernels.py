@@ -20,7 +20,7 @@ def _relu(x):
 
 @numpy_kernel("ReluGrad")
 def _relu_grad(dy, features):
-    return np.where(features > 0, dy, 0).astype(dy.dtype, copy=False)
+    return dy * (features > 0)
 
 
 @numpy_kernel("Relu6")
@@ -140,15 +140,21 @@ def _softmax_xent(logits, labels):
 
 @numpy_kernel("SparseSoftmaxCrossEntropyWithLogits")
 def _sparse_softmax_xent(logits, labels):
+    """Indexes the label's logit instead of building a one-hot matrix (the hot path of classifiers)."""
     classes = logits.shape[1]
-    bad = (labels < 0) | (labels >= classes)
-    if np.any(bad):
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        bad = labels[(labels < 0) | (labels >= classes)]
         raise errors.InvalidArgumentError(
             None, None, "Received a label value of %d which is outside the valid range of [0, %d).  Label values: %s"
-                        % (labels[bad][0], classes, " ".join(str(v) for v in labels.ravel())))
-    onehot = np.zeros_like(logits)
-    onehot[np.arange(len(labels)), labels] = 1
-    return _xent(logits, onehot)
+                        % (bad[0], classes, " ".join(str(v) for v in labels.ravel())))
+    rows = np.arange(len(labels))
+    shifted = _shifted(logits, 1)
+    backprop = np.exp(shifted)
+    total = np.sum(backprop, axis=1, keepdims=True)
+    loss = np.log(total[:, 0]) - shifted[rows, labels]
+    backprop /= total
+    backprop[rows, labels] -= 1
+    return loss, backprop
 
 
 @numpy_kernel("SigmoidCrossEntropyWithLogits")

@@ -93,9 +93,11 @@ class EagerStepFunctions:
         key = (kind, batch_signature(batch))
         fn = self._cache.get(key)
         present = [a for a in nest.flatten(list(batch)) if a is not None]
-        if fn is None:
-            fn = self._cache[key] = self._build(kind, batch)
+        if fn is not None:
+            return nest.map_structure(lambda t: t.numpy(), fn(*present))
+        fn = self._cache[key] = self._build(kind, batch)
         outputs = fn(*present)
+        self.model._clear_call_losses()  # the trace's loss tensors belong to its graph, not to eager code
         return nest.map_structure(lambda t: t.numpy(), outputs)
 
     def _build(self, kind, batch):

@@ -1,0 +1,121 @@
+"""OpenCL kernels of the array ops: views, data movement, joins and splits, gathers, fills.
+
+Data movement is derived from the numpy kernel itself: run on element labels (1, 2, 3, ...), it tells where
+every output element comes from, once, when the plan is made. Strided patterns become strided copies;
+others (padding, tiling) copy through an index array.
+"""
+import numpy as np
+
+from flowgraph.backends.opencl import opencl_kernel
+from opencl import copy, gather
+
+VIEW_OPS = ("Identity", "StopGradient", "PlaceholderWithDefault", "Reshape", "ExpandDims", "Squeeze")
+MOVEMENT_OPS = ("Transpose", "Slice", "StridedSlice", "ReverseV2", "Tile", "Pad", "PadV2", "MirrorPad", "Split",
+                "SplitV", "Unpack")
+
+
+def _view(k):
+    k.alias(0, k.inputs[0])
+
+
+for _name in VIEW_OPS:
+    opencl_kernel(_name, raw_inputs=True)(_view)
+
+
+@opencl_kernel("IdentityN", raw_inputs=True)
+def _identity_n(k):
+    for i, value in enumerate(k.inputs):
+        k.alias(i, value)
+
+
+def _labels(value, first):
+    return np.arange(first, first + value.size, dtype=np.int64).reshape(value.shape)
+
+
+def _movement(k):
+    """Each output copies elements of input 0, chosen by its numpy kernel run on labels; padding is filled."""
+    x = k.inputs[0]
+    fill = 0
+    if k.op.type == "PadV2":
+        if k.inputs[2].host is None:
+            k.decline("the padding value is computed on the device")
+        fill = k.inputs[2].host
+    others = [v.host if v.host is not None else np.zeros(v.shape, np.int64) for v in k.inputs[1:]]
+    result = k.op._opdef.kernels["numpy"](_labels(x, 1), *others, **k.op._attrs)
+    results = [result] if len(k.outputs) == 1 else list(result)
+    for i, labels in enumerate(results):
+        k.launch(copy.gather(x.dtype, x, k.output(i), np.asarray(labels, dtype=np.int64) - 1, fill,
+                             k.builder.plan.max_items))
+
+
+for _name in MOVEMENT_OPS:
+    opencl_kernel(_name)(_movement)
+
+
+def _joining(k):
+    """Each input is copied to where its labels land in the numpy kernel's output (always a strided layout)."""
+    first, labelled = 1, []
+    for v in k.inputs:
+        labelled.append(_labels(v, first))
+        first += v.size
+    landed = np.asarray(k.op._opdef.kernels["numpy"](*labelled, **k.op._attrs)).ravel()
+    out = k.output(0)
+    for v, labels in zip(k.inputs, labelled):
+        if v.size == 0:
+            continue
+        start = labels.flat[0]
+        mask = (landed >= start) & (landed < start + v.size)
+        positions = np.empty(v.size, dtype=np.int64)
+        positions[landed[mask] - start] = np.flatnonzero(mask)
+        k.launch(copy.scatter(v.dtype, v, out, positions.reshape(v.shape), k.builder.plan.max_items))
+
+
+for _name in ("ConcatV2", "Pack"):
+    opencl_kernel(_name)(_joining)
+
+
+def _broadcast(value_index):
+    """BroadcastTo and Fill: the output repeats one input (fused with whatever computes it)."""
+    def kernel(k):
+        value = k.inputs[value_index]
+        k.set_output(0, k.elementwise(k.shapes[0], [value], [(None, k.dtypes[0])], "y0 = {0};")[0])
+    return kernel
+
+
+opencl_kernel("BroadcastTo", raw_inputs=True)(_broadcast(0))
+opencl_kernel("Fill", raw_inputs=True)(_broadcast(1))
+
+
+@opencl_kernel("OneHot", raw_inputs=True)
+def _one_hot(k):
+    indices, _, on, off = k.inputs
+    if k.attr("axis") not in (-1, len(indices.shape)):
+        k.decline("one_hot along an inner axis")
+    depth = int(k.host(1))
+    classes = k.constant(np.arange(depth, dtype=indices.dtype))
+    column = k.view(indices, indices.shape + (1,))
+    k.set_output(0, k.elementwise(k.shapes[0], [column, classes, on, off], [(None, k.dtypes[0])],
+                                  "y0 = {0} == {1} ? {2} : {3};")[0])
+
+
+def _gather_layout(k, params_shape, indices):
+    if k.attr("batch_dims") != 0:
+        k.decline("gather with batch_dims")
+    axis = k.attr("axis") % len(params_shape)
+    outer = int(np.prod(params_shape[:axis], dtype=np.int64))
+    inner = int(np.prod(params_shape[axis + 1:], dtype=np.int64))
+    return outer, int(params_shape[axis]), inner, indices.size
+
+
+@opencl_kernel("GatherV2")
+def _gather(k):
+    params, indices = k.inputs
+    outer, rows, inner, count = _gather_layout(k, params.shape, indices)
+    k.launch(gather.gather_rows(params.dtype, params, indices, k.output(0), outer, rows, inner, count))
+
+
+@opencl_kernel("GatherGrad")
+def _gather_grad(k):
+    dy, indices, _ = k.inputs
+    outer, rows, inner, count = _gather_layout(k, k.shapes[0], indices)
+    k.launch(gather.scatter_add_rows(dy.dtype, dy, indices, k.output(0), outer, rows, inner, count))

@@ -1,0 +1,105 @@
+"""OpenCL kernels of the nn ops: softmax, log-softmax and the cross-entropies."""
+import numpy as np
+
+from flowgraph.backends.opencl import elementwise, opencl_kernel
+from opencl import conv, nn
+
+elementwise("SigmoidCrossEntropyWithLogits", {"f": "fmax({0}, ({T})0) - {0} * {1} + log1p(exp(-fabs({0})))"})
+
+
+def _softmax(log):
+    def kernel(k):
+        x = k.inputs[0]
+        axis = k.attr("axis") % len(x.shape)
+        outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+        inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+        k.launch(nn.softmax(x.dtype, x, k.output(0), outer, x.shape[axis], inner, log=log))
+    return kernel
+
+
+opencl_kernel("Softmax")(_softmax(False))
+opencl_kernel("LogSoftmax")(_softmax(True))
+
+
+@opencl_kernel("SoftmaxCrossEntropyWithLogits")
+def _softmax_xent(k):
+    logits, labels = k.inputs
+    rows, classes = logits.shape
+    k.launch(nn.softmax_xent(logits.dtype, logits, labels, k.output(0), k.output(1), rows, classes))
+
+
+@opencl_kernel("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_xent(k):
+    logits, labels = k.inputs
+    rows, classes = logits.shape
+    k.launch(nn.sparse_softmax_xent(logits.dtype, labels.dtype, logits, labels, k.output(0), k.output(1), rows,
+                                    classes))
+
+
+# ---- convolution and pooling (NHWC) --------------------------------------------------------------------------
+
+def _geometry(k, input_shape, kernel_h, kernel_w, strides, dilations):
+    from flowgraph.backends.numpy.conv_kernels import Geometry
+    if k.attr("data_format") != "NHWC":
+        k.decline("data format %s" % k.attr("data_format"))
+    g = Geometry(input_shape, kernel_h, kernel_w, strides, dilations, k.attr("padding"))
+    return conv.Geometry(input_shape, kernel_h, kernel_w, (g.stride_h, g.stride_w), (g.dilation_h, g.dilation_w),
+                         g.top, g.left, g.out_h, g.out_w)
+
+
+def _conv_geometry(k, input_shape, filter_shape):
+    if k.dtypes[0] != np.float32:
+        k.decline("convolutions of %s" % k.dtypes[0].name)
+    return _geometry(k, input_shape, filter_shape[0], filter_shape[1], k.attr("strides"), k.attr("dilations"))
+
+
+@opencl_kernel("Conv2D")
+def _conv2d(k):
+    x, filters = k.inputs
+    g = _conv_geometry(k, x.shape, filters.shape)
+    k.launch(conv.conv2d(x, filters, k.output(0), g, filters.shape[3], k.scratch))
+
+
+@opencl_kernel("Conv2DBackpropInput")
+def _conv2d_backprop_input(k):
+    _, filters, dy = k.inputs
+    g = _conv_geometry(k, k.shapes[0], filters.shape)
+    k.launch(conv.conv2d_backprop_input(filters, dy, k.output(0), g, filters.shape[3], k.scratch,
+                                        k.builder.plan.max_items))
+
+
+@opencl_kernel("Conv2DBackpropFilter")
+def _conv2d_backprop_filter(k):
+    x, _, dy = k.inputs
+    g = _conv_geometry(k, x.shape, k.shapes[0])
+    k.launch(conv.conv2d_backprop_filter(x, dy, k.output(0), g, k.shapes[0][3], k.scratch))
+
+
+def _pool_geometry(k, input_shape):
+    ksize = k.attr("ksize")
+    return _geometry(k, input_shape, ksize[1], ksize[2], k.attr("strides"), (1, 1, 1, 1))
+
+
+def _pool(average):
+    def kernel(k):
+        x = k.inputs[0]
+        k.launch(conv.pool(x.dtype, x, k.output(0), _pool_geometry(k, x.shape), average, k.builder.plan.max_items))
+    return kernel
+
+
+opencl_kernel("MaxPool")(_pool(False))
+opencl_kernel("AvgPool")(_pool(True))
+
+
+@opencl_kernel("MaxPoolGrad")
+def _max_pool_grad(k):
+    x, _, dy = k.inputs
+    k.launch(conv.pool_grad(dy.dtype, x, dy, k.output(0), _pool_geometry(k, x.shape), False,
+                            k.builder.plan.max_items))
+
+
+@opencl_kernel("AvgPoolGrad")
+def _avg_pool_grad(k):
+    dy = k.inputs[1]
+    k.launch(conv.pool_grad(dy.dtype, dy, dy, k.output(0), _pool_geometry(k, k.shapes[0]), True,
+                            k.builder.plan.max_items))

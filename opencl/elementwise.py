@@ -1,0 +1,153 @@
+"""Generated elementwise kernels: any number of broadcast inputs and same-shaped outputs, one C body.
+
+Fusion builds one such kernel for a whole chain of elementwise ops. Each work-item computes a contiguous chunk
+of the output. Inputs are indexed by broadcasting: shapes are collapsed first (adjacent axes merge when every
+input strides them alike), so the common cases (same shape, scalar, bias row) need no index arithmetic; others
+walk the output in runs along its last axis and recompute offsets once per run.
+"""
+import hashlib
+
+import numpy as np
+
+from opencl.source import Launch, c_type, work_items
+
+FULL, SCALAR, VALUE, BROADCAST = "full", "scalar", "value", "broadcast"
+
+
+def broadcast_strides(out_shape, in_shape):
+    """Element strides of `in_shape` (row-major) over `out_shape`'s axes, 0 along broadcast axes."""
+    pad = len(out_shape) - len(in_shape)
+    if pad < 0:
+        raise ValueError("input shape %s has more axes than the output shape %s" % (in_shape, out_shape))
+    full = (1,) * pad + tuple(in_shape)
+    strides, step = [0] * len(out_shape), 1
+    for axis in range(len(out_shape) - 1, -1, -1):
+        if full[axis] == out_shape[axis]:
+            strides[axis] = step if full[axis] != 1 else 0
+        elif full[axis] != 1:
+            raise ValueError("input shape %s does not broadcast to %s" % (in_shape, out_shape))
+        step *= full[axis]
+    return strides
+
+
+def collapse(out_shape, in_shapes):
+    """(dims, [strides per input]) with size-1 axes dropped and mergeable neighbours merged."""
+    all_strides = [broadcast_strides(out_shape, s) for s in in_shapes]
+    dims, merged = [], [[] for _ in in_shapes]
+    for axis, d in enumerate(out_shape):
+        if d == 1:
+            continue
+        if dims and all(m[-1] == s[axis] * d for m, s in zip(merged, all_strides)):
+            dims[-1] *= d
+            for m, s in zip(merged, all_strides):
+                m[-1] = s[axis]
+            continue
+        dims.append(d)
+        for m, s in zip(merged, all_strides):
+            m.append(s[axis])
+    return dims, merged
+
+
+class Operand:
+    """How a kernel reads one input: FULL (same shape as the output), SCALAR (one element in a buffer),
+    VALUE (a scalar passed by value), or BROADCAST (strided over the collapsed axes)."""
+
+    __slots__ = ("ctype", "mode", "strides")
+
+    def __init__(self, ctype, mode, strides=()):
+        self.ctype = ctype
+        self.mode = mode
+        self.strides = tuple(strides)
+
+
+def plan_operands(out_shape, inputs):
+    """(operands, dims) for inputs given as (dtype, shape, by_value) over an output of `out_shape`."""
+    dims, strides = collapse(tuple(out_shape), [tuple(shape) for _, shape, _ in inputs])
+    contiguous, step = [], 1
+    for d in reversed(dims):
+        contiguous.insert(0, step)
+        step *= d
+    operands = []
+    for (dtype, shape, by_value), s in zip(inputs, strides):
+        if by_value:
+            mode = VALUE
+        elif not any(s):
+            mode = SCALAR
+        elif list(s) == contiguous:
+            mode = FULL
+        else:
+            mode = BROADCAST
+        operands.append(Operand(c_type(dtype), mode, s if mode == BROADCAST else ()))
+    if not any(op.mode == BROADCAST for op in operands):
+        dims = [int(np.prod(dims, dtype=np.int64))]
+    return operands, dims
+
+
+def kernel_source(operands, out_types, body, rank):
+    """(name, source) of an elementwise kernel. In `body`, inputs are x0, x1, ... and it assigns y0, y1, ...
+
+    The text depends only on types, operand modes, the body and the collapsed rank; sizes and strides are
+    arguments, so one build serves every shape of that pattern.
+    """
+    params, preload, loads = [], [], []
+    broadcasting = [k for k, op in enumerate(operands) if op.mode == BROADCAST]
+    for k, op in enumerate(operands):
+        if op.mode == VALUE:
+            params.append("const %s x%d" % (op.ctype, k))
+            continue
+        params.append("__global const %s* p%d" % (op.ctype, k))
+        if op.mode == SCALAR:
+            preload.append("const %s x%d = p%d[0];" % (op.ctype, k, k))
+        elif op.mode == FULL:
+            loads.append("const %s x%d = p%d[i];" % (op.ctype, k, k))
+        else:
+            last = "o%d + j" % k if op.strides[-1] else "o%d" % k
+            loads.append("const %s x%d = p%d[%s];" % (op.ctype, k, k, last))
+    for m, t in enumerate(out_types):
+        params.append("__global %s* q%d" % (t, m))
+    params.append("const int n")
+    params.append("const int chunk")
+    if broadcasting:
+        params.extend("const int d%d" % a for a in range(rank))
+        for k in broadcasting:
+            params.extend("const int s%d_%d" % (k, a) for a in range(rank))
+    declare = " ".join("%s y%d;" % (t, m) for m, t in enumerate(out_types))
+    stores = " ".join("q%d[i] = y%d;" % (m, m) for m in range(len(out_types)))
+    inner = "%s\n      %s\n      %s\n      %s" % (declare, "\n      ".join(loads), body, stores)
+    if not broadcasting:
+        loop = "  for (int i = start; i < end; i++) {\n      %s\n  }" % inner
+    else:
+        offsets = "\n".join("    int o%d = 0;" % k for k in broadcasting)
+        walk = ["    int rest = i;", "    int c = 0;"]
+        for a in range(rank - 1, -1, -1):
+            walk.append("    c = rest %% d%d; rest /= d%d;" % (a, a))
+            if a == rank - 1:
+                walk.append("    const int run = min(end - i, d%d - c);" % a)
+            walk.extend("    o%d += c * s%d_%d;" % (k, k, a) for k in broadcasting)
+        loop = ("  int i = start;\n  while (i < end) {\n%s\n%s\n    for (int j = 0; j < run; j++, i++) {\n      %s\n"
+                "    }\n  }" % (offsets, "\n".join(walk), inner))
+    text = ("(%s) {\n  const int start = get_global_id(0) * chunk;\n  const int end = min(start + chunk, n);\n"
+            "  %s\n%s\n}\n" % (",\n    ".join(params), " ".join(preload), loop))
+    name = "ew_" + hashlib.sha1(text.encode()).hexdigest()[:16]
+    return name, "__kernel void %s%s" % (name, text)
+
+
+def launch(inputs, outputs, out_shape, body, max_items=256, per_item=4096):
+    """A Launch of the elementwise kernel for `body`.
+
+    inputs: (operand, dtype, shape) where operand is a numpy scalar (passed by value) or has `.buffer`;
+    outputs: (operand, dtype), each of `out_shape`. None when the output is empty (nothing to launch).
+    """
+    n = int(np.prod(out_shape, dtype=np.int64))
+    if n == 0:
+        return None
+    operands, dims = plan_operands(out_shape, [(dt, shape, isinstance(x, np.generic)) for x, dt, shape in inputs])
+    name, source = kernel_source(operands, [c_type(dt) for _, dt in outputs], body, len(dims))
+    items, chunk = work_items(n, per_item, max_items)
+    args = [x for x, _, _ in inputs] + [q for q, _ in outputs] + [np.int32(n), np.int32(chunk)]
+    if any(op.mode == BROADCAST for op in operands):
+        args.extend(np.int32(d) for d in dims)
+        for op in operands:
+            if op.mode == BROADCAST:
+                args.extend(np.int32(s) for s in op.strides)
+    return Launch(source, name, args, (items,))
