@@ -280,6 +280,25 @@ def test_deferred_sequential_builds_on_first_data(eager):
     assert model.inputs[0].shape.as_list() == [None, 3]
 
 
+def test_model_and_optimizer_first_used_inside_a_user_function_create_eager_variables(eager):
+    model = keras.Sequential([layers.Dense(3), layers.Dense(1)])
+    optimizer = keras.optimizers.Adam(0.1)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(x)))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    x = RNG.standard_normal((8, 4)).astype(np.float32)
+    losses = [float(step(x).numpy()) for _ in range(3)]
+    assert losses[2] < losses[0] and step.experimental_get_tracing_count() == 1
+    assert all(type(v).__name__ == "EagerVariable" for v in model.weights + optimizer.variables())
+    assert int(optimizer.iterations.numpy()) == 3
+    np.testing.assert_allclose(float(np.mean(model(x).numpy() ** 2)), float(step(x).numpy()), rtol=1e-5)
+
+
 # ---- summary ----------------------------------------------------------------------------------------------
 
 def test_summary_prints_keras_parameter_counts():

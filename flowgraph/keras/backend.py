@@ -16,6 +16,7 @@ from flowgraph.framework import context, dtypes
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.framework.graph import Graph, control_dependencies, get_default_graph, reset_default_graph
 from flowgraph.ops import state_ops
+from flowgraph.variables import Variable
 
 _config = {"floatx": "float32", "epsilon": 1e-7}
 _graph_name_counts = weakref.WeakKeyDictionary()  # graph -> Counter of layer-name prefixes (graph mode)
@@ -93,6 +94,18 @@ def after(ops):
 
 
 # ---- where weights live ------------------------------------------------------------------------------------
+
+def make_variable(initial_value, name, dtype, trainable=True, owner=None, collections=None):
+    """A Variable of the current world: a graph Variable (named under the current name scope, in
+    `collections`), or an eager one named `owner/name`. A variable made while a function is being traced is
+    made eagerly, outside the trace, as TF's `init_scope` does."""
+    from flowgraph.eager import init_scope
+    with init_scope():
+        if context.executing_eagerly():
+            return Variable(initial_value, name="%s/%s" % (owner, name) if owner else name, trainable=trainable,
+                            dtype=dtype)
+        return Variable(initial_value, name=name, trainable=trainable, dtype=dtype, collections=collections)
+
 
 def graph_of_variable(variable):
     """The Graph a graph-mode Variable lives in, or None for an eager Variable."""

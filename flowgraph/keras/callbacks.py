@@ -140,7 +140,7 @@ class History(Callback):
 class ProgbarLogger(Callback):
     """Prints 'Epoch i/n' and a progress bar per epoch (verbose=1), or one line per epoch (verbose=2)."""
 
-    def __init__(self, count_mode="steps"):
+    def __init__(self):
         super().__init__()
         self._progbar = None
         self._mode = "train"

@@ -9,7 +9,6 @@ import numpy as np
 from flowgraph.framework import context, dtypes
 from flowgraph.framework.graph import GraphKeys
 from flowgraph.ops import array_ops, math_ops
-from flowgraph.variables import Variable
 from flowgraph.keras import backend, losses
 from flowgraph.keras.utils import serialization
 
@@ -43,12 +42,8 @@ class Metric:
         from flowgraph.keras import initializers
         dtype = dtypes.as_dtype(dtype or self.dtype)
         init = initializers.get(initializer)
-        if context.executing_eagerly():
-            variable = Variable(lambda: init(shape, dtype), name="%s/%s" % (self.name, name), trainable=False,
-                                dtype=dtype)
-        else:
-            variable = Variable(lambda: init(shape, dtype), name=name, trainable=False, dtype=dtype,
-                                collections=[GraphKeys.LOCAL_VARIABLES, "metric_variables"])
+        variable = backend.make_variable(lambda: init(shape, dtype), name, dtype, trainable=False, owner=self.name,
+                                         collections=[GraphKeys.LOCAL_VARIABLES, "metric_variables"])
         self._variables.append(variable)
         return variable
 

@@ -7,5 +7,5 @@ from flowgraph.keras.saving import load_model, model_from_json  # noqa: F401
 __all__ = ["Functional", "Model", "Sequential", "load_model", "model_from_json", "save_model"]
 
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+def save_model(model, filepath, overwrite=True):
     model.save(filepath, overwrite=overwrite)

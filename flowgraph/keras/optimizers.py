@@ -7,7 +7,6 @@ them). Slots are created on first use, one set per variable; `iterations` counts
 from flowgraph.framework import context, dtypes
 from flowgraph.gradients import gradients
 from flowgraph.ops import array_ops, math_ops
-from flowgraph.variables import Variable
 from flowgraph.keras import backend
 from flowgraph.keras.utils import serialization
 
@@ -45,8 +44,7 @@ class Optimizer:
     def _state_variable(self, name, initial_value, dtype, shape=None):
         value = initial_value if shape is None else (lambda: array_ops.fill(shape, array_ops.constant(
             initial_value, dtype=dtype)))
-        full_name = "%s/%s" % (self.name, name)
-        return Variable(value, name=full_name, trainable=False, dtype=dtype)
+        return backend.make_variable(value, "%s/%s" % (self.name, name), dtype, trainable=False)
 
     @property
     def iterations(self):

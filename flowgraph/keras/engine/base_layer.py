@@ -5,21 +5,19 @@ public ops only, so one `call` serves graph mode, eager mode and traced function
 KerasTensors records a Node for the functional API instead of computing. Sublayers are found by looking at the
 layer's attributes (also inside lists, tuples and dicts), so subclassed layers and models need no registration.
 """
-import contextlib
 import inspect
 import threading
 
 import numpy as np
 
-from flowgraph.framework import context, dtypes
-from flowgraph.framework.graph import Tensor, get_default_graph
+from flowgraph.framework import dtypes
+from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
 from flowgraph.keras import backend
 from flowgraph.keras.engine.keras_tensor import KerasTensor, Node, TensorSpec, any_keras_tensor
 from flowgraph.keras.utils import nest
 from flowgraph.ops import array_ops, math_ops
-from flowgraph.variables import Variable
 
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights", "activity_regularizer",
                  "autocast"}
@@ -45,7 +43,7 @@ def _expects_argument(method, name):
 class Layer:
     """Base class of layers: weights, losses, config, and the call protocol (`build` once, then `call`)."""
 
-    def __init__(self, trainable=True, name=None, dtype=None, dynamic=False, **kwargs):
+    def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
         unknown = set(kwargs) - _LAYER_KWARGS
         if unknown:
             raise TypeError("Keyword argument not understood: %s" % ", ".join(sorted(repr(k) for k in unknown)))
@@ -90,7 +88,7 @@ class Layer:
         own_init = type(self).__init__
         if own_init is not Layer.__init__ and type(self).get_config is Layer.get_config:
             extra = [p for p in inspect.signature(own_init).parameters
-                     if p not in ("self", "trainable", "name", "dtype", "dynamic", "args", "kwargs")]
+                     if p not in ("self", "trainable", "name", "dtype", "args", "kwargs")]
             if extra:
                 raise NotImplementedError("Layer %s has arguments %s in `__init__` and therefore must override "
                                           "`get_config()`." % (type(self).__name__, extra))
@@ -211,11 +209,7 @@ class Layer:
         return variable
 
     def _make_variable(self, name, shape, dtype, initializer, trainable, constraint):
-        def initial_value():
-            return initializer(shape, dtype=dtype)
-        if context.executing_eagerly():
-            return Variable(initial_value, name="%s/%s" % (self.name, name), trainable=trainable, dtype=dtype)
-        return Variable(initial_value, name=name, trainable=trainable, dtype=dtype)
+        return backend.make_variable(lambda: initializer(shape, dtype=dtype), name, dtype, trainable, owner=self.name)
 
     # ---- losses ----------------------------------------------------------------------------------------------
     def add_loss(self, losses, inputs=None):
@@ -319,7 +313,7 @@ class Layer:
             self._clear_call_losses()
         _call_context.training.append(training)
         try:
-            with self._name_scope():
+            with backend.name_scope(self.name):
                 if not self.built:
                     self._maybe_build(nest.map_structure(lambda t: t.shape, inputs))
                 if self._expects("training"):
@@ -336,11 +330,6 @@ class Layer:
             batch = math_ops.cast(array_ops.shape(output)[0], output.dtype)
             self.add_loss(self.activity_regularizer(output) / batch)
 
-    def _name_scope(self):
-        if context.executing_eagerly():
-            return contextlib.nullcontext()
-        return get_default_graph().name_scope(self.name)
-
     def _maybe_build(self, input_shapes):
         if self.built:
             return
@@ -356,7 +345,7 @@ class Layer:
     def _functional_call(self, inputs, args, kwargs):
         """Record a Node: build the layer if needed, infer the output signature, return KerasTensors."""
         if not self.built:
-            with self._build_scope():
+            with backend.name_scope(self.name):
                 self._maybe_build(nest.map_structure(lambda t: t.shape, inputs))
         signature = self.compute_output_signature(inputs)
         if signature is None:
@@ -366,12 +355,6 @@ class Layer:
         for i, t in enumerate(node.output_tensors):
             t.name = "%s/%d" % (self.name, i) if len(node.output_tensors) > 1 else self.name
         return outputs
-
-    def _build_scope(self):
-        """Weights built at functional-definition time go to the top-level scope `<layer name>/`."""
-        if context.executing_eagerly():
-            return contextlib.nullcontext()
-        return get_default_graph().name_scope(self.name)
 
     def _traced_output_signature(self, inputs, args, kwargs):
         """Shapes and dtypes of `call` applied to placeholders of the KerasTensors' specs."""

@@ -102,7 +102,7 @@ class Model(base_layer.Layer):
             return
         super()._maybe_build(input_shapes)
 
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False):
+    def summary(self, line_length=None, positions=None, print_fn=None):
         """Print each layer's type, output shape and parameter count, then the totals, as Keras 2 does."""
         if not self.built:
             raise ValueError("This model has not yet been built. Build the model first by calling `build()` or "
@@ -120,7 +120,7 @@ class Model(base_layer.Layer):
 
     # ---- compile ---------------------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None, weighted_metrics=None,
-                run_eagerly=None, steps_per_execution=None, jit_compile=None, **kwargs):
+                run_eagerly=None, **kwargs):
         """Choose the optimizer (name or object), the loss (name, function or Loss; per output as a list or
         dict) and metrics ('accuracy' resolves to the variant that fits the labels and outputs)."""
         if kwargs:
@@ -359,11 +359,12 @@ class Model(base_layer.Layer):
         from flowgraph.keras import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, by_name=False, skip_mismatch=False):
+    def load_weights(self, filepath):
+        """Assign weights saved by `save_weights` (or inside a `save`d model), matched by position."""
         from flowgraph.keras import saving
         saving.load_weights(self, filepath)
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
+    def save(self, filepath, overwrite=True):
         """Write the architecture (JSON config), the compile arguments and the weights to one archive."""
         from flowgraph.keras import saving
         saving.save_model(self, filepath, overwrite=overwrite)

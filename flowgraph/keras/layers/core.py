@@ -224,7 +224,7 @@ class Lambda(Layer):
     """Wraps a function of tensors as a layer. Saving stores the function by name only (never its code), so
     reloading needs it in `custom_objects` (or registered)."""
 
-    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+    def __init__(self, function, output_shape=None, arguments=None, **kwargs):
         super().__init__(**kwargs)
         self.function = function
         self.arguments = dict(arguments or {})
