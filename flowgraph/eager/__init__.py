@@ -5,7 +5,6 @@ from flowgraph.eager.execute import execute
 from flowgraph.eager.func_graph import FuncGraph, init_scope
 from flowgraph.eager.function import Function, function
 from flowgraph.eager.gradient_tape import GradientTape, UnconnectedGradients
-from flowgraph.eager.tape import record as record_gradient
 from flowgraph.eager.tensor import EagerTensor
 from flowgraph.eager.tensor_spec import TensorSpec
 from flowgraph.eager.variable import EagerVariable
@@ -13,7 +12,7 @@ from flowgraph.framework import context as _context
 from flowgraph.framework import op_registry as _op_registry
 
 __all__ = ["enable", "execute", "EagerTensor", "EagerVariable", "GradientTape", "UnconnectedGradients", "Function",
-           "function", "FuncGraph", "init_scope", "TensorSpec", "record_gradient"]
+           "function", "FuncGraph", "init_scope", "TensorSpec"]
 
 
 def enable():

@@ -107,7 +107,7 @@ class Function:
             outputs = [_graph_output(leaf, graph) for leaf in nest.flatten(structure)]
         graph.order_variable_accesses()
         concrete = ConcreteFunction(graph, placeholders + [p for _, p in graph.captures], outputs, graph.updates())
-        return _Trace(concrete, structure, [t for t, _ in graph.captures], graph.variables, len(placeholders))
+        return _Trace(concrete, structure, [t for t, _ in graph.captures], graph.variables)
 
     def __repr__(self):
         return "<flowgraph.function %s>" % getattr(self._python_function, "__name__", self._python_function)
@@ -117,13 +117,12 @@ class _Trace:
     """A ConcreteFunction with what a call needs around it: captured values, which variables come from the
     arguments, and the structure of the Python function's result."""
 
-    def __init__(self, concrete, structure, captured, variables, num_args):
+    def __init__(self, concrete, structure, captured, variables):
         self.concrete = concrete
         self.structure = structure
         self.single = not isinstance(structure, (list, tuple, dict))
         self.captured = captured
         self.variables = variables
-        self.num_args = num_args
 
     def call(self, tensors, variables):
         bound = self.variables
@@ -204,14 +203,15 @@ def _conform_to_signature(args, kwargs, signature):
     for value, spec in zip(values, specs):
         if not isinstance(spec, TensorSpec):
             raise TypeError("input_signature must contain TensorSpecs, got %r" % (spec,))
-        tensor = value if isinstance(value, EagerTensor) else None
-        if tensor is None and not isinstance(value, EagerVariable):
+        if isinstance(value, EagerTensor):
+            tensor = value
+        elif isinstance(value, EagerVariable):
+            tensor = value.read_value()
+        else:
             try:
                 tensor = convert_to_tensor(value, dtype=spec.dtype)
             except (TypeError, ValueError):
                 tensor = None
-        elif isinstance(value, EagerVariable):
-            tensor = value.read_value()
         if tensor is None or not spec.is_compatible_with(tensor):
             got = TensorSpec.from_tensor(tensor) if tensor is not None else value
             raise TypeError("Binding inputs to tf.function failed due to `Can not cast %r to %r`. Received args: %r "
