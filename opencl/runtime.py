@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 
+from opencl import source
+
 try:
     import pyopencl as cl
     import pyopencl.tools as cl_tools
@@ -89,7 +91,7 @@ class Device:
         self.index = index
         self.name = cl_device.name.strip()
         self.platform = cl_device.platform.name.strip()
-        self.driver = "%s %s" % (cl_device.platform.version.strip(), cl_device.driver_version.strip())
+        self.driver = _driver(cl_device)
         self.memory = int(cl_device.global_mem_size)
         self.max_allocation = int(cl_device.max_mem_alloc_size)
         self.compute_units = int(cl_device.max_compute_units)
@@ -184,6 +186,22 @@ class Device:
         cl.enqueue_nd_range_kernel(self.queue, kernel, global_size, local_size)
         self.stats.launches += 1
 
+    def enqueue(self, launches):
+        """Enqueue `launches` (from the launcher modules; None entries skipped) now, in order, building their
+        program once: the direct way to run kernels outside a plan. Returns what must stay alive until the
+        queue finishes (kernels and uploaded constants)."""
+        launches = [launch for launch in launches if launch is not None]
+        if not launches:
+            return []
+        program = self.program(source.program_source(launches))
+        keep = []
+        for launch in launches:
+            kernel = self.kernel(program, launch.name)
+            keep.append(kernel)
+            keep.extend(source.bind(kernel, launch, self))
+            self.launch(kernel, launch.global_size, launch.local_size)
+        return keep
+
     def launcher(self, kernel, global_size, local_size):
         """A function of no arguments that enqueues `kernel`: a plan's run is a loop of these.
 
@@ -192,12 +210,12 @@ class Device:
         return functools.partial(cl.enqueue_nd_range_kernel, self.queue, kernel, tuple(global_size),
                                  tuple(local_size))
 
-    def describe(self):
-        return {"name": "/opencl:%d" % self.index, "kind": "opencl", "device": self.name, "platform": self.platform,
-                "driver": self.driver, "memory": self.memory, "compute_units": self.compute_units}
-
     def __repr__(self):
         return "<opencl.Device %d: %s (%s)>" % (self.index, self.name, self.platform)
+
+
+def _driver(cl_device):
+    return "%s %s" % (cl_device.platform.name.strip(), cl_device.driver_version.strip())
 
 
 def _numbered(source):
@@ -237,7 +255,7 @@ def devices():
     for i, d in enumerate(_cl_devices()):
         result.append({"name": "/opencl:%d" % i, "kind": "opencl", "device": d.name.strip(),
                        "platform": d.platform.name.strip(),
-                       "driver": "%s %s" % (d.platform.version.strip(), d.driver_version.strip()),
+                       "driver": _driver(d),
                        "memory": int(d.global_mem_size), "compute_units": int(d.max_compute_units)})
     return result
 

@@ -21,9 +21,11 @@ C_TYPES = {
 SUFFIXES = {"float": "f32", "double": "f64", "int": "i32", "long": "i64", "uchar": "u8", "char": "i8",
             "short": "i16", "ushort": "u16", "uint": "u32", "ulong": "u64"}
 
+# No contraction of a * b + c into fma: elementwise results round as numpy's do (GEMM calls fma() itself).
 HEADER = """#if defined(cl_khr_fp64)
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
+#pragma OPENCL FP_CONTRACT OFF
 """
 
 
