@@ -211,10 +211,12 @@ def test_multi_input_multi_output_losses_and_metric_names(eager):
     targets = [RNG.standard_normal((24, 1)), RNG.integers(0, 3, 24)]
     history = model.fit({"a": xa, "b": xb}, targets, epochs=2, batch_size=8, verbose=0)
     assert list(history.history) == ["loss", "score_loss", "label_loss", "label_accuracy"]
-    total, score_loss, label_loss, _ = model.evaluate([xa, xb], targets, verbose=0)
+    total, score_loss, label_loss, label_accuracy = model.evaluate([xa, xb], targets, verbose=0)
     np.testing.assert_allclose(total, 2.0 * score_loss + 0.5 * label_loss, rtol=1e-5)
     predicted_score, _ = model.predict([xa, xb], verbose=0)
     np.testing.assert_allclose(score_loss, ((predicted_score - targets[0]) ** 2).mean(), rtol=1e-5)
+    by_name = model.evaluate([xa, xb], {"label": targets[1], "score": targets[0]}, verbose=0)
+    np.testing.assert_allclose(by_name, [total, score_loss, label_loss, label_accuracy], rtol=1e-6)
 
 
 class ResidualBlock(layers.Layer):

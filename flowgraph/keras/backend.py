@@ -21,9 +21,7 @@ from flowgraph.variables import Variable
 _config = {"floatx": "float32", "epsilon": 1e-7}
 _graph_name_counts = weakref.WeakKeyDictionary()  # graph -> Counter of layer-name prefixes (graph mode)
 _eager_name_counts = collections.Counter()
-_owned_sessions = weakref.WeakKeyDictionary()  # graph -> the Session Keras made for it
 _initialized = weakref.WeakKeyDictionary()  # session -> ids of variables known to be initialized there
-_is_initialized_ops = weakref.WeakKeyDictionary()  # graph variable -> its IsVariableInitialized tensor
 
 
 def floatx():
@@ -118,9 +116,9 @@ def get_session(graph):
     default = get_default_session()
     if default is not None and default.graph is graph and not default.closed:
         return default
-    session = _owned_sessions.get(graph)
+    session = getattr(graph, "_keras_session", None)  # kept on the graph: it lives exactly as long
     if session is None or session.closed:
-        session = _owned_sessions[graph] = Session(graph=graph)
+        session = graph._keras_session = Session(graph=graph)
     return session
 
 
@@ -140,9 +138,9 @@ def initialize_variables(session, variables):
 
 
 def _is_initialized_op(variable):
-    op = _is_initialized_ops.get(variable)
+    op = getattr(variable, "_keras_is_initialized", None)
     if op is None:
-        op = _is_initialized_ops[variable] = state_ops.is_variable_initialized(variable)
+        op = variable._keras_is_initialized = state_ops.is_variable_initialized(variable)
     return op
 
 

@@ -11,7 +11,7 @@ import threading
 import numpy as np
 
 from flowgraph.framework import dtypes
-from flowgraph.framework.graph import Tensor
+from flowgraph.framework.graph import is_tensor
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
 from flowgraph.keras import backend
@@ -60,7 +60,6 @@ class Layer:
         self._outbound_nodes = []
         self._initial_weights = kwargs.get("weights")
         self._autocast = kwargs.get("autocast", True)
-        self.supports_masking = False
         from flowgraph.keras import regularizers
         self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         if "batch_input_shape" in kwargs:
@@ -200,31 +199,30 @@ class Layer:
         regularizer = regularizers.get(regularizer)
         constraint = constraints.get(constraint)
         trainable = True if trainable is None else bool(trainable)
-        variable = self._make_variable(name or "Variable", shape.as_list(), dtype, initializer, trainable, constraint)
-        variable._keras_constraint = constraint
+        variable = backend.make_variable(lambda: initializer(shape.as_list(), dtype=dtype), name or "Variable", dtype,
+                                         trainable, owner=self.name)
+        variable._keras_constraint = constraint  # optimizers apply it after each update
         (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
         self._weight_order.append(variable)
         if regularizer is not None:
             self._callable_losses.append(lambda: regularizer(variable))
         return variable
 
-    def _make_variable(self, name, shape, dtype, initializer, trainable, constraint):
-        return backend.make_variable(lambda: initializer(shape, dtype=dtype), name, dtype, trainable, owner=self.name)
-
     # ---- losses ----------------------------------------------------------------------------------------------
-    def add_loss(self, losses, inputs=None):
+    def add_loss(self, losses):
         """Add loss terms: tensors computed in `call` (kept for that call), or zero-argument callables."""
         for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            if loss is None:
-                continue
-            if callable(loss) and not isinstance(loss, Tensor) and not hasattr(loss, "_as_tensor"):
-                self._callable_losses.append(loss)
-            elif isinstance(loss, KerasTensor):
+            if isinstance(loss, KerasTensor):
                 raise TypeError("add_loss on the symbolic output of a functional model is not supported (%r): "
                                 "add the loss inside a layer's `call` instead." % (loss,))
+            if loss is None:
+                continue
+            if is_tensor(loss):
+                self._call_losses.append(loss)
+            elif callable(loss):
+                self._callable_losses.append(loss)
             else:
-                self._call_losses.append(convert_to_tensor(loss, dtype=dtypes.float32) if not isinstance(
-                    loss, Tensor) and not hasattr(loss, "_is_eager_tensor") else loss)
+                self._call_losses.append(convert_to_tensor(loss, dtype=dtypes.float32))
 
     @property
     def losses(self):
@@ -291,7 +289,7 @@ class Layer:
 
     def _convert_input(self, value):
         """Numpy and Python inputs become tensors; floating ones take the layer's dtype (Keras's autocast)."""
-        if isinstance(value, Tensor) or hasattr(value, "_is_eager_tensor") or hasattr(value, "_as_tensor"):
+        if is_tensor(value) or hasattr(value, "_as_tensor"):
             tensor = convert_to_tensor(value)
             if self._autocast and tensor.dtype.is_floating and tensor.dtype.name != self.dtype:
                 return math_ops.cast(tensor, self.dtype)

@@ -34,6 +34,21 @@ def describe_spec(spec):
     return spec if isinstance(spec, str) or spec is None else serialization.serialize_keras_object(spec)
 
 
+def per_output_values(values, output_names, count):
+    """Targets or sample weights as a list in output order: a dict is matched by output name, a single value
+    applies to every output, a list is taken as is."""
+    if values is None:
+        return [None] * count
+    if isinstance(values, dict):
+        missing = [name for name in output_names[:count] if name not in values]
+        if missing:
+            raise ValueError("Found no data for outputs %s: the dict has keys %s, the model's outputs are %s"
+                             % (missing, sorted(values), output_names[:count]))
+        return [values[name] for name in output_names[:count]]
+    flat = nest.flatten(values)
+    return flat * count if len(flat) == 1 and count > 1 else flat
+
+
 def match_dtype_and_rank(y_true, y_pred, sample_weight):
     """Labels of shape (batch,) against (batch, 1) predictions get a last axis; floats share y_pred's dtype."""
     if y_true.shape.rank == 1 and y_pred.shape.rank == 2:
@@ -103,12 +118,11 @@ class LossesContainer:
 
     def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
         """The total loss to minimize; the loss metrics are updated with it (see `StateUpdates` for graph mode)."""
-        y_true, y_pred = nest.flatten(y_true), nest.flatten(y_pred)
+        y_pred = nest.flatten(y_pred)
+        y_true = per_output_values(y_true, self._output_names, len(y_pred))
         if len(y_true) != len(y_pred):
             raise ValueError("The model has %d outputs but %d targets were given" % (len(y_pred), len(y_true)))
-        weights = nest.flatten(sample_weight) if sample_weight is not None else [None] * len(y_pred)
-        if len(weights) == 1 and len(y_pred) > 1:
-            weights = weights * len(y_pred)
+        weights = per_output_values(sample_weight, self._output_names, len(y_pred))
         terms, batch = [], None
         metrics = self._output_metrics or [None] * len(y_pred)
         for y_t, y_p, sw, loss, weight, metric in zip(y_true, y_pred, weights, self._losses, self._weights, metrics):
@@ -141,6 +155,7 @@ class MetricsContainer:
         self._user_weighted = weighted_metrics
         self._per_output = None
         self._per_output_weighted = None
+        self._output_names = []
 
     @property
     def built(self):
@@ -149,8 +164,10 @@ class MetricsContainer:
     def build(self, y_true, y_pred, output_names):
         if self.built:
             return
-        y_true, y_pred = nest.flatten(y_true), nest.flatten(y_pred)
+        y_pred = nest.flatten(y_pred)
         names = list(output_names)[:len(y_pred)]
+        self._output_names = names
+        y_true = per_output_values(y_true, names, len(y_pred))
         prefix = len(y_pred) > 1
         self._per_output = self._resolve(self._user_metrics, y_true, y_pred, names, prefix)
         self._per_output_weighted = self._resolve(self._user_weighted, y_true, y_pred, names, prefix)
@@ -205,10 +222,9 @@ class MetricsContainer:
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         """Update every metric with this batch."""
-        y_true, y_pred = nest.flatten(y_true), nest.flatten(y_pred)
-        weights = nest.flatten(sample_weight) if sample_weight is not None else [None] * len(y_pred)
-        if len(weights) == 1 and len(y_pred) > 1:
-            weights = weights * len(y_pred)
+        y_pred = nest.flatten(y_pred)
+        y_true = per_output_values(y_true, self._output_names, len(y_pred))
+        weights = per_output_values(sample_weight, self._output_names, len(y_pred))
         for i, (y_t, y_p, sw) in enumerate(zip(y_true, y_pred, weights)):
             y_t, y_p, sw = match_dtype_and_rank(y_t, y_p, sw)
             for metric in self._per_output[i]:

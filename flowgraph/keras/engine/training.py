@@ -232,7 +232,11 @@ class Model(base_layer.Layer):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
             steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1):
-        """Train for `epochs` passes over (x, y) in batches; returns a History of per-epoch logs."""
+        """Train for `epochs` passes over (x, y) in batches; returns a History of per-epoch logs.
+
+        The training step is built (graph mode) or traced (eager mode) at the first batch of each input
+        signature; as in Keras, changes to `trainable` take effect at the next compile().
+        """
         self._assert_compiled("fit")
         data = (data_adapter.as_arrays(x), data_adapter.as_arrays(y), data_adapter.as_arrays(sample_weight))
         if class_weight is not None:
