@@ -165,6 +165,17 @@ def test_layer_values_and_inferred_shapes(layer, x, reference):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_dropout_drops_and_rescales_only_while_training(eager):
+    x = np.ones((200, 50), np.float32)
+    layer = layers.Dropout(0.4, seed=1)
+    dropped = layer(x, training=True).numpy()
+    kept = dropped != 0
+    np.testing.assert_allclose(dropped[kept], 1 / 0.6, rtol=1e-6)
+    assert abs(kept.mean() - 0.6) < 0.02
+    np.testing.assert_array_equal(layer(x).numpy(), x)
+    np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
+
+
 def test_inferred_shapes_keep_unknown_dimensions():
     inputs = keras.Input((None, 6))
     assert layers.Dense(3)(inputs).shape.as_list() == [None, None, 3]

@@ -261,6 +261,23 @@ def test_subclassed_residual_model_trains_and_reports_its_layers(digits, mode):
     np.testing.assert_array_equal(model.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0))
 
 
+def test_small_convolutional_network_learns_digit_images(eager):
+    (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()
+    images = (x_train[:600, :, :, None] / 16.0).astype(np.float32)
+    model = keras.Sequential([keras.Input((8, 8, 1)),
+                              layers.Conv2D(8, 3, padding="same", activation="relu", kernel_initializer=init(3)),
+                              layers.MaxPooling2D(),
+                              layers.Conv2D(16, 3, activation="relu", kernel_initializer=init(4)),
+                              layers.Flatten(), layers.Dense(10, kernel_initializer=init(5))])
+    model.compile(keras.optimizers.Adam(0.01), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    np.random.seed(1)
+    history = model.fit(images, y_train[:600], batch_size=32, epochs=4, verbose=0)
+    assert history.history["loss"][-1] < 0.25 * history.history["loss"][0]
+    assert model.evaluate(x_test[:, :, :, None] / 16.0, y_test, verbose=0)[1] > 0.8
+    assert model.layers[2].output_shape == (None, 2, 2, 16)
+
+
 def test_graph_mode_fit_uses_the_default_session_and_runs_batch_norm_updates(digits):
     (x, y), _ = digits
     model = keras.Sequential([keras.Input((64,)), layers.BatchNormalization(), layers.Dense(10)])
