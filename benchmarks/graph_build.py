@@ -9,6 +9,8 @@ import time
 
 import numpy as np
 
+from _rows import report
+
 
 def build(tf, layers, width):
     """(seconds for the forward graph, seconds for its gradients, op count) in a fresh graph."""
@@ -62,11 +64,17 @@ def main():
         frameworks.append(("tensorflow (compat.v1)", tf1))
     print("%d-layer MLP, width %d, best of %d" % (args.layers, args.width, args.repeat))
     print("%-24s %12s %12s %8s" % ("framework", "forward ms", "gradients ms", "ops"))
+    results = []
     for name, module in frameworks:
         forward, backward, ops = best_of(module, args.layers, args.width, args.repeat)
+        results.append((forward * 1e3, backward * 1e3))
         print("%-24s %12.1f %12.1f %8d" % (name, forward * 1e3, backward * 1e3, ops))
     if tf1 is None:
         print("(tensorflow is not importable: flowgraph only)")
+    theirs = results[1] if len(results) > 1 else (None, None)
+    what = "%d-layer MLP" % args.layers
+    report("graph_build", what + " forward graph", "ms", results[0][0], theirs[0])
+    report("graph_build", what + " gradients", "ms", results[0][1], theirs[1])
 
 
 if __name__ == "__main__":

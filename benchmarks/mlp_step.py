@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from _rows import report
+
 CONFIGS = {
     "a": {"sizes": [64, 256, 10], "batch": 128, "optimizer": "sgd", "lr": 0.1},
     "b": {"sizes": [784, 1024, 1024, 10], "batch": 256, "optimizer": "adam", "lr": 0.001},
@@ -179,6 +181,8 @@ def compare(key, config, flowgraph, real_tf, args):
     ours = rows[0][1]
     print("%-4s flowgraph / numpy-by-hand: %.3f%s" % (key, ours / rows[1][1],
           "" if real_tf is None else ", flowgraph / tensorflow: %.3f" % (ours / rows[2][1])))
+    report("mlp_step", "(%s) %s" % (key, label), "steps/s", ours, rows[2][1] if real_tf is not None else None,
+           rows[1][1], "numpy by hand")
 
 
 if __name__ == "__main__":

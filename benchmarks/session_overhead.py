@@ -8,6 +8,8 @@ import time
 
 import numpy as np
 
+from _rows import report
+
 
 def per_call_us(run, calls):
     for _ in range(min(1000, calls)):
@@ -60,6 +62,9 @@ def main():
         print("%-22s %14.1f %18.1f" % (name, run, fn))
     if len(rows) == 2:
         print("flowgraph / tensorflow per sess.run: %.3f (target <= 0.2)" % (rows[0][1] / rows[1][1]))
+    tf_rows = rows[1] if len(rows) == 2 else (None, None, None)
+    report("session_overhead", "sess.run(y, {x}) per call", "us", rows[0][1], tf_rows[1])
+    report("session_overhead", "make_callable per call", "us", rows[0][2], tf_rows[2])
 
 
 if __name__ == "__main__":
