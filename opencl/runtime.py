@@ -102,6 +102,7 @@ class Device:
         self.pool = cl_tools.MemoryPool(cl_tools.ImmediateAllocator(self.queue))
         self.stats = Counters()
         self._programs = {}
+        self._units = {}  # a launch's tuple of source snippets -> the program that defines its kernel
         self._lock = threading.Lock()
 
     # ---- memory ----------------------------------------------------------------------------------------------
@@ -177,6 +178,17 @@ class Device:
                 self.stats.programs_built += 1
         return program
 
+    def programs_for(self, launches):
+        """The program defining each launch's kernel. Kernels built before in this process are reused from their
+        program; the new ones are built together, so a plan triggers at most one build, and a kernel compiled
+        once (PoCL compiles each kernel at its first launch, ~0.2 s) is never compiled again for another plan."""
+        new_units = [unit for unit in dict.fromkeys(launch.source for launch in launches) if unit not in self._units]
+        if new_units:
+            program = self.program(source.program_source(new_units))
+            for unit in new_units:
+                self._units[unit] = program
+        return [self._units[launch.source] for launch in launches]
+
     def kernel(self, program, name):
         """A new kernel object (each plan step owns one, with its arguments set once)."""
         return cl.Kernel(program, name)
@@ -191,11 +203,8 @@ class Device:
         program once: the direct way to run kernels outside a plan. Returns what must stay alive until the
         queue finishes (kernels and uploaded constants)."""
         launches = [launch for launch in launches if launch is not None]
-        if not launches:
-            return []
-        program = self.program(source.program_source(launches))
         keep = []
-        for launch in launches:
+        for launch, program in zip(launches, self.programs_for(launches)):
             kernel = self.kernel(program, launch.name)
             keep.append(kernel)
             keep.extend(source.bind(kernel, launch, self))

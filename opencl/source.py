@@ -83,11 +83,11 @@ class Launch:
         return "<Launch %s %s/%s>" % (self.name, self.global_size, self.local_size)
 
 
-def program_source(launches):
-    """One program text with every distinct snippet `launches` need, in first-use order."""
+def program_source(units):
+    """One program text with every distinct snippet of `units` (Launch.source tuples), in first-use order."""
     seen = {}
-    for launch in launches:
-        for snippet in launch.source:
+    for unit in units:
+        for snippet in unit:
             seen.setdefault(snippet, None)
     return HEADER + "\n".join(seen)
 

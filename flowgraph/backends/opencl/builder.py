@@ -430,13 +430,13 @@ class Builder:
                 value.pending = None  # computed for no one: an unused elementwise result
         self.keep.extend(lay_out(self.storages, self.device.allocate))
         launches = [step[1] for step in self.steps if isinstance(step[1], cl_source.Launch)]
-        program = self.device.program(cl_source.program_source(launches)) if launches else None
+        programs = iter(self.device.programs_for(launches))
         callables, num_launches = [], 0
         for _, step, per_run in self.steps:
             if not isinstance(step, cl_source.Launch):
                 callables.append(step)
                 continue
-            kernel = self.device.kernel(program, step.name)
+            kernel = self.device.kernel(next(programs), step.name)
             self.keep.extend(cl_source.bind(kernel, step, self.device))
             enqueue = self.device.launcher(kernel, step.global_size, step.local_size)
             callables.append(enqueue if per_run is None else _with_hook(per_run, kernel, enqueue))
