@@ -83,6 +83,15 @@ def eager():
     yield
 
 
+@pytest.fixture(params=["graph", "eager"])
+def mode(request):
+    """Runs a test in graph mode (the default) and again in eager mode."""
+    if request.param == "eager":
+        tf.enable_eager_execution()
+        keras.backend.clear_session()
+    return request.param
+
+
 @pytest.fixture
 def custom_parts(tmp_path, monkeypatch):
     (tmp_path / "custom_parts.py").write_text(CUSTOM_PARTS)
@@ -136,11 +145,7 @@ def test_load_model_without_the_custom_objects_names_what_is_missing(eager, tmp_
         keras.models.load_model(str(path))
 
 
-@pytest.mark.parametrize("mode", ["graph", "eager"])
 def test_sequential_and_functional_models_round_trip(tmp_path, mode):
-    if mode == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
     sequential = keras.Sequential([keras.Input((3,)), layers.Dense(4, activation="relu", name="hidden"),
                                    layers.BatchNormalization(), layers.Dense(2, activation="softmax")])
     inputs = keras.Input((3,))
@@ -191,11 +196,7 @@ def test_subclassed_model_with_get_config_round_trips(eager, tmp_path):
         NoConfig().save(str(tmp_path / "no_config.keras"))
 
 
-@pytest.mark.parametrize("mode", ["graph", "eager"])
 def test_save_and_load_weights_restore_values_and_check_shapes(tmp_path, mode):
-    if mode == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
     model = keras.Sequential([keras.Input((3,)), layers.Dense(4), layers.BatchNormalization()])
     model.layers[1].trainable = False  # the saving order does not depend on trainability
     path = str(tmp_path / "weights.npz")

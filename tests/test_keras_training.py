@@ -17,6 +17,15 @@ def eager():
     yield
 
 
+@pytest.fixture(params=["graph", "eager"])
+def mode(request):
+    """Runs a test in graph mode (the default) and again in eager mode."""
+    if request.param == "eager":
+        tf.enable_eager_execution()
+        keras.backend.clear_session()
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def digits():
     (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()
@@ -129,11 +138,7 @@ def test_graph_mode_and_eager_mode_fit_give_the_same_losses(digits):
     np.testing.assert_allclose(graph_predictions, eager_predictions, rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["graph", "eager"])
 def test_frozen_lower_layers_keep_their_weights(digits, mode):
-    if mode == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
     (x, y), _ = digits
     model = keras.Sequential([keras.Input((64,)), layers.Dense(32, activation="relu"), layers.BatchNormalization(),
                               layers.Dense(10, activation="softmax")])
@@ -158,11 +163,7 @@ def _ce_and_accuracy(probs, labels, weights=None):
     return (losses * weights).sum() / len(labels), (hits * weights).sum() / weights.sum()
 
 
-@pytest.mark.parametrize("mode", ["graph", "eager"])
 def test_evaluate_predict_and_batch_methods_agree_with_numpy(digits, mode):
-    if mode == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
     (x, y), _ = digits
     x, y = x[:100], y[:100]
     model = functional_net()
@@ -244,11 +245,7 @@ class ResidualNet(keras.Model):
         return self.head(self.dropout(x, training=training))
 
 
-@pytest.mark.parametrize("mode", ["graph", "eager"])
 def test_subclassed_residual_model_trains_and_reports_its_layers(digits, mode):
-    if mode == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
     (x, y), _ = digits
     model = ResidualNet()
     model.compile(keras.optimizers.Adam(0.01), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
