@@ -12,6 +12,8 @@ import time
 
 import numpy as np
 
+from _rows import report
+
 
 def digits():
     from flowgraph.keras.datasets import digits as digits_dataset
@@ -62,6 +64,9 @@ def main():
         print("%-45s %9.0f samples/s" % (name, rate))
     if tf is not None:
         print("flowgraph (best mode) / TensorFlow: %.2fx" % (max(r for _, r in results[:2]) / results[-1][1]))
+    theirs = results[2][1] if tf is not None else None
+    report("keras_fit", "digits fit, graph mode (batch %d)" % args.batch_size, "samples/s", results[0][1], theirs)
+    report("keras_fit", "digits fit, eager mode (batch %d)" % args.batch_size, "samples/s", results[1][1], theirs)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ An OpDef states the op's inputs and attrs, its shape and dtype rules, its gradie
 and which kernel computes it on each backend (backends fill `kernels` by type name). Graph mode adds an Operation;
 eager mode hands the same declaration to the eager executor.
 """
+import sys
+
 import numpy as np
 
 from flowgraph.framework import context, dtypes, limits
@@ -61,6 +63,7 @@ class OpDef:
         self.host_inputs = tuple(host_inputs)
         self.fold = fold
         self.kernels = {}
+        self.module = sys._getframe(1).f_globals.get("__name__")  # where it is declared, for error messages
         OP_DEFS[type_name] = self
 
     @property

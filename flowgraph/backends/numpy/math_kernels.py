@@ -140,6 +140,8 @@ def _where(condition):
 
 @numpy_kernel("MatMul")
 def _matmul(a, b, transpose_a, transpose_b):
+    if a.ndim < 2 or b.ndim < 2:  # np.matmul would take a vector; TF's MatMul does not (eager reaches here)
+        raise ValueError("In[0] and In[1] must have rank >= 2, got shapes %s and %s" % (a.shape, b.shape))
     if transpose_a:
         a = np.swapaxes(a, -1, -2)
     if transpose_b:
