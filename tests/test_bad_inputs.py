@@ -48,16 +48,17 @@ Case = collections.namedtuple("Case", "id trigger error patterns")
 CASES = []
 
 
-def case(case_id, error, *patterns):
+def add(case_id, error, trigger, *patterns):
     """Register `trigger(model)` as a bad-input case: it must raise `error` with every regex of `patterns`."""
+    CASES.append(Case(case_id, trigger, error, patterns))
+
+
+def case(case_id, error, *patterns):
+    """`add` as a decorator, for cases that take several statements."""
     def register(trigger):
-        CASES.append(Case(case_id, trigger, error, patterns))
+        add(case_id, error, trigger, *patterns)
         return trigger
     return register
-
-
-def add(case_id, error, trigger, *patterns):
-    CASES.append(Case(case_id, trigger, error, patterns))
 
 
 def _other_graph_tensor():
@@ -221,6 +222,8 @@ add("transpose_perm_length", ValueError, lambda m: tf.transpose(m.w, [0, 1, 2], 
     "'flipped'")
 add("reduce_axis_out_of_range", ValueError, lambda m: tf.reduce_sum(m.w, 2, name="total"), "axis 2", "rank 2",
     "'total'")
+add("reduce_duplicate_axes", ValueError, lambda m: tf.reduce_sum(m.w, [0, -2], name="total"), "duplicate",
+    r"\[0, -2\]", "'total'")
 add("reduce_axis_float", TypeError, lambda m: tf.reduce_sum(m.w, 0.5, name="total"), "0.5|float", "total")
 add("expand_dims_axis_out_of_range", ValueError, lambda m: tf.expand_dims(m.w, 4, name="grown"), "4", "grown")
 add("squeeze_non_unit_dim", ValueError, lambda m: tf.squeeze(m.w, [0], name="squeezed"), "3", "squeezed")
