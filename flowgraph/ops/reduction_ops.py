@@ -31,7 +31,10 @@ def reduction_axes(axis, rank, op_name):
     axes = [int(a) for a in array.reshape([-1])]
     if rank is None:
         return tuple(axes)
-    return tuple(sorted({shape_rules.normalize_axis(a, rank, op_name) for a in axes}))
+    normalized = [shape_rules.normalize_axis(a, rank, op_name) for a in axes]
+    if len(set(normalized)) != len(normalized):
+        raise ValueError("%s: axes %s contain a duplicate dimension (rank %d)" % (op_name, axes, rank))
+    return tuple(sorted(normalized))
 
 
 def reduced_shape(op):

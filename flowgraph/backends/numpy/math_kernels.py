@@ -152,12 +152,12 @@ def _matmul(a, b, transpose_a, transpose_b):
 @numpy_kernel("SumToShape")
 def sum_to_shape(x, shape):
     """Sum the axes of `x` that broadcasting added or stretched, leaving `shape`."""
-    shape = tuple(int(d) for d in shape)
+    shape = tuple(shape.tolist())
     if x.shape == shape:
         return x
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and x.shape[i + lead] != 1)
-    return np.sum(x, axis=axes, dtype=x.dtype).reshape(shape)
+    return np.add.reduce(x, axis=axes, dtype=x.dtype).reshape(shape)
 
 
 @numpy_kernel("BroadcastTo")
@@ -194,15 +194,16 @@ def _reduced_count(x, axis):
 @numpy_kernel("ReductionGrad")
 def _reduction_grad(dy, input_shape, axis, keepdims, mean):
     """The gradient of Sum/Mean: dy broadcast over the reduced axes (a read-only view), scaled for a mean."""
-    shape = tuple(int(d) for d in input_shape)
-    axes = range(len(shape)) if axis is None else [a % len(shape) for a in axis]
-    if not keepdims:
-        dy = np.reshape(dy, [1 if i in axes else d for i, d in enumerate(shape)])
-    if mean:
-        count = 1
-        for a in axes:
-            count *= shape[a]
-        dy = dy / dy.dtype.type(max(count, 1))
+    shape = tuple(input_shape.tolist())
+    if axis is None:  # a reduction to a scalar: dy broadcasts as it is
+        count = int(np.prod(shape)) if mean else 1
+    else:
+        axes = [a % len(shape) for a in axis]
+        if not keepdims:
+            dy = np.reshape(dy, [1 if i in axes else d for i, d in enumerate(shape)])
+        count = int(np.prod([shape[a] for a in axes])) if mean else 1
+    if count > 1:
+        dy = dy / dy.dtype.type(count)
     return np.broadcast_to(dy, shape)
 
 
@@ -215,9 +216,10 @@ def _mean(x, axis, keepdims):
         if count == 0:
             raise errors.InvalidArgumentError(None, None, "Integer mean of an empty axis (division by zero)")
         return (np.sign(total) * (np.abs(total) // count)).astype(x.dtype)
-    total = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(total / count).astype(x.dtype)
+    total = np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=np.float32 if x.dtype == np.float16 else x.dtype)
+    if count == 0:  # TF gives NaN for the mean of nothing
+        return np.full(np.shape(total), np.nan, dtype=x.dtype)
+    return (total / count).astype(x.dtype, copy=False)
 
 
 def _lowest(dtype):

@@ -15,7 +15,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 
 @numpy_kernel("Relu")
 def _relu(x):
-    return np.maximum(x, 0).astype(x.dtype, copy=False)
+    return np.maximum(x, x.dtype.type(0))
 
 
 @numpy_kernel("ReluGrad")
