@@ -11,13 +11,12 @@ import weakref
 
 import numpy as np
 
-from flowgraph.eager import nest
 from flowgraph.eager.concrete import ConcreteFunction
 from flowgraph.eager.func_graph import FuncGraph
 from flowgraph.eager.tensor import EagerTensor
 from flowgraph.eager.tensor_spec import TensorSpec
 from flowgraph.eager.variable import EagerVariable
-from flowgraph.framework import context, dtypes
+from flowgraph.framework import context, dtypes, nest
 from flowgraph.framework.graph import Operation, Tensor
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.ops import array_ops
@@ -120,7 +119,7 @@ class _Trace:
     def __init__(self, concrete, structure, captured, variables):
         self.concrete = concrete
         self.structure = structure
-        self.single = not isinstance(structure, (list, tuple, dict))
+        self.single = not nest.is_nested(structure)
         self.captured = captured
         self.variables = variables
 
@@ -154,7 +153,7 @@ def _structure_key(value, tensors, variables):
         variables.append(value)
         return _VARIABLE, value.dtype, value.shape, first
     if isinstance(value, dict):
-        return type(value), tuple((k, _structure_key(value[k], tensors, variables)) for k in nest._dict_keys(value))
+        return type(value), tuple((k, _structure_key(value[k], tensors, variables)) for k in nest.dict_keys(value))
     if isinstance(value, (list, tuple)):
         return type(value), tuple(_structure_key(v, tensors, variables) for v in value)
     try:
@@ -167,7 +166,7 @@ def _structure_key(value, tensors, variables):
 def _to_graph(value, name, graph, placeholders):
     """`value` as the traced function sees it: tensors become placeholders, variables are captured."""
     if isinstance(value, dict):
-        return type(value)((k, _to_graph(value[k], name, graph, placeholders)) for k in nest._dict_keys(value))
+        return type(value)((k, _to_graph(value[k], name, graph, placeholders)) for k in nest.dict_keys(value))
     if isinstance(value, (list, tuple)):
         items = [_to_graph(v, name, graph, placeholders) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
@@ -195,7 +194,7 @@ def _conform_to_signature(args, kwargs, signature):
     """The call's arguments as EagerTensors matching the TensorSpecs; TypeError when one cannot."""
     specs = nest.flatten(signature)
     try:
-        values = _flatten_up_to(signature, list(args) + list(kwargs.values()))
+        values = nest.flatten_up_to(signature, list(args) + list(kwargs.values()))
     except ValueError as e:
         raise TypeError("Binding inputs to tf.function failed: the arguments %r do not match the input signature "
                         "%r (%s)" % (args, signature, e)) from None
@@ -219,15 +218,3 @@ def _conform_to_signature(args, kwargs, signature):
         tensors.append(tensor)
     return tensors
 
-
-def _flatten_up_to(structure, value):
-    """The parts of `value` that stand where `structure` (nested TensorSpecs) has its leaves."""
-    if isinstance(structure, dict):
-        if not isinstance(value, dict) or set(value) != set(structure):
-            raise ValueError("expected a dict with keys %s, got %r" % (sorted(structure), value))
-        return [v for k in nest._dict_keys(structure) for v in _flatten_up_to(structure[k], value[k])]
-    if isinstance(structure, (list, tuple)):
-        if not isinstance(value, (list, tuple)) or len(value) != len(structure):
-            raise ValueError("expected a sequence of %d, got %r" % (len(structure), value))
-        return [v for s, item in zip(structure, value) for v in _flatten_up_to(s, item)]
-    return [value]

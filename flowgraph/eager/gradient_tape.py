@@ -8,8 +8,9 @@ import enum
 
 import numpy as np
 
-from flowgraph.eager import nest, tape
+from flowgraph.eager import tape
 from flowgraph.eager.tensor import EagerTensor
+from flowgraph.framework import nest
 from flowgraph.framework.graph import Tensor
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.gradients import gradients

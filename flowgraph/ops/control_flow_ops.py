@@ -7,7 +7,7 @@ instead of inside a branch. `while_loop` is not provided.
 """
 import numpy as np
 
-from flowgraph.framework import dtypes, errors
+from flowgraph.framework import dtypes, errors, nest
 from flowgraph.framework.graph import Operation, Tensor, control_dependencies, name_scope
 from flowgraph.framework.op_registry import NOT_DIFFERENTIABLE, OpDef, apply_op, constant_value, convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
@@ -52,39 +52,6 @@ def cond_select(pred, then_value, else_value, name=None):
     return apply_op("CondSelect", (pred, then_value, else_value), name=name or "Merge")
 
 
-# ---- nested structures of branch outputs -------------------------------------------------------------------
-
-def _flatten(structure):
-    if isinstance(structure, dict):
-        return [leaf for key in sorted(structure) for leaf in _flatten(structure[key])]
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flatten(item)]
-    return [structure]
-
-
-def _pack(structure, leaves):
-    """`structure` with its leaves replaced, in order, by `leaves` (an iterator)."""
-    if isinstance(structure, dict):
-        packed = {key: _pack(structure[key], leaves) for key in sorted(structure)}
-        return type(structure)((key, packed[key]) for key in structure)
-    if isinstance(structure, (list, tuple)):
-        items = [_pack(item, leaves) for item in structure]
-        if hasattr(structure, "_fields"):
-            return type(structure)(*items)
-        return type(structure)(items)
-    return next(leaves)
-
-
-def _same_structure(a, b):
-    if isinstance(a, dict) or isinstance(b, dict):
-        return isinstance(a, dict) and isinstance(b, dict) and sorted(a) == sorted(b) and all(
-            _same_structure(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
-        return (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b)
-                and all(_same_structure(x, y) for x, y in zip(a, b)))
-    return True
-
-
 # ---- cond and case -----------------------------------------------------------------------------------------
 
 def _branch_tensor(value, pred):
@@ -120,12 +87,12 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
     with name_scope(name, "cond", [pred]):
         pred = _check_pred(pred, "pred")
         true_out, false_out = true_fn(), false_fn()
-        if not _same_structure(true_out, false_out) or len(_flatten(true_out)) != len(_flatten(false_out)):
+        if not nest.same_structure(true_out, false_out):
             raise ValueError("true_fn and false_fn arguments to tf.cond must have the same number, type, and "
                              "overall structure of return values. true_fn returned %r, false_fn %r"
                              % (true_out, false_out))
         merged = []
-        for t, f in zip(_flatten(true_out), _flatten(false_out)):
+        for t, f in zip(nest.flatten(true_out), nest.flatten(false_out)):
             if t is None and f is None:
                 merged.append(None)
                 continue
@@ -135,15 +102,8 @@ def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, f
                                 "overall structure of return values: %s is %s but %s is %s"
                                 % (t.name, t.dtype.name, f.name, f.dtype.name))
             merged.append(cond_select(pred, t, f))
-        result = _pack(true_out, iter(merged))
-        return result if strict else _unpack_singleton(result)
-
-
-def _unpack_singleton(result):
-    """TF1's non-strict cond and case return the tensor of a one-element list, not the list."""
-    if isinstance(result, (list, tuple)) and not hasattr(result, "_fields") and len(result) == 1:
-        return result[0]
-    return result
+        result = nest.pack_sequence_as(true_out, merged)
+        return result if strict else nest.unpack_singleton(result)
 
 
 def _one_of(value, legacy, name, legacy_name):
@@ -186,8 +146,8 @@ def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"
             result = cond(pred, fn, lambda r=result: r, strict=True)
         if checks:
             with control_dependencies(checks):
-                result = _pack(result, iter([_after_checks(t) for t in _flatten(result)]))
-        return result if strict else _unpack_singleton(result)
+                result = nest.map_structure(_after_checks, result)
+        return result if strict else nest.unpack_singleton(result)
 
 
 def _after_checks(value):

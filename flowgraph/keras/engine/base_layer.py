@@ -10,13 +10,12 @@ import threading
 
 import numpy as np
 
-from flowgraph.framework import dtypes
+from flowgraph.framework import dtypes, nest
 from flowgraph.framework.graph import is_tensor
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
 from flowgraph.keras import backend
 from flowgraph.keras.engine.keras_tensor import KerasTensor, Node, TensorSpec, any_keras_tensor
-from flowgraph.keras.utils import nest
 from flowgraph.ops import array_ops, math_ops
 
 _LAYER_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights", "activity_regularizer",

@@ -4,9 +4,10 @@ the metrics of each output, with Keras's names ('loss', 'accuracy', 'dense_1_los
 Both containers are built once the outputs' shapes are known (`build`), so 'accuracy' can resolve to the
 binary, categorical or sparse-categorical variant as Keras decides it.
 """
+from flowgraph.framework import nest
 from flowgraph.ops import array_ops, math_ops
 from flowgraph.keras import losses as losses_module, metrics as metrics_module
-from flowgraph.keras.utils import nest, serialization
+from flowgraph.keras.utils import serialization
 
 
 def _per_output(spec, output_names, what):

@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
+from flowgraph.framework import nest
 from flowgraph.keras import backend
-from flowgraph.keras.utils import nest
 
 
 def unpack_x_y_sample_weight(data):

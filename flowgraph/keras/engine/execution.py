@@ -4,11 +4,10 @@ The step is written once, with public ops. In graph mode it is built once per in
 graph, on placeholders, and run by a Session callable. In eager mode it is traced once by the eager layer's
 `function` (or, with `run_eagerly=True`, simply called). Either way the caller gets numpy results.
 """
-from flowgraph.framework import context
+from flowgraph.framework import context, nest
 from flowgraph.framework.graph import GraphKeys, get_default_graph
 from flowgraph.ops import array_ops
 from flowgraph.keras import backend
-from flowgraph.keras.utils import nest
 
 # Ops that take a variable as a ref input but do not write it.
 _READS_ONLY = {"IsVariableInitialized", "InitializedValue"}

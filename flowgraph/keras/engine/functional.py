@@ -1,12 +1,12 @@
 """Functional models: a DAG of layer calls recorded on KerasTensors, replayed on real tensors by `call`."""
-from flowgraph.framework import dtypes
+from flowgraph.framework import dtypes, nest
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.ops import math_ops
 from flowgraph.keras import backend
 from flowgraph.keras.engine import input_layer as input_layer_module
 from flowgraph.keras.engine.keras_tensor import TensorSpec, is_keras_tensor
 from flowgraph.keras.engine.training import Model
-from flowgraph.keras.utils import nest, serialization
+from flowgraph.keras.utils import serialization
 
 import numpy as np
 

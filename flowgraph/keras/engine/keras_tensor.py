@@ -5,9 +5,8 @@ which extra arguments) and returns KerasTensors carrying static shapes and dtype
 its nodes on real tensors (graph tensors, eager tensors, or those of a traced function), so the math of a model
 is written once, in its layers' `call`.
 """
-from flowgraph.framework import dtypes
+from flowgraph.framework import dtypes, nest
 from flowgraph.framework.shapes import TensorShape
-from flowgraph.keras.utils import nest
 
 
 class KerasTensor:

@@ -1,6 +1,6 @@
 """Sequential: a linear stack of layers, a functional model built as layers are added (once the input shape is
 known: from an Input, a first layer's `input_shape`, `build()`, or the first batch of data)."""
-from flowgraph.framework import dtypes
+from flowgraph.framework import dtypes, nest
 from flowgraph.framework.shapes import TensorShape
 from flowgraph.keras.engine import input_layer as input_layer_module
 from flowgraph.keras.engine.base_layer import Layer
@@ -8,7 +8,7 @@ from flowgraph.keras.engine.functional import Functional
 from flowgraph.keras.engine.keras_tensor import KerasTensor
 from flowgraph.keras.engine.training import Model
 from flowgraph.keras import backend
-from flowgraph.keras.utils import nest, serialization
+from flowgraph.keras.utils import serialization
 
 
 class Sequential(Functional):

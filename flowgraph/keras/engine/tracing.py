@@ -6,10 +6,9 @@ different sizes for the unknown dimensions, and output dimensions that follow th
 """
 import numpy as np
 
-from flowgraph.framework import context
+from flowgraph.framework import context, nest
 from flowgraph.framework.graph import get_default_graph
 from flowgraph.keras.engine.keras_tensor import TensorSpec, is_keras_tensor
-from flowgraph.keras.utils import nest
 from flowgraph.ops import array_ops
 
 

@@ -9,14 +9,13 @@ import contextlib
 
 import numpy as np
 
-from flowgraph.framework import context
+from flowgraph.framework import context, nest
 from flowgraph.framework.graph import get_default_graph
 from flowgraph.ops import array_ops
 from flowgraph.keras import backend, callbacks as callbacks_module, optimizers
 from flowgraph.keras.engine import base_layer, data_adapter, execution
 from flowgraph.keras.engine.compile_utils import LossesContainer, MetricsContainer, describe_spec
 from flowgraph.keras.engine.data_adapter import unpack_x_y_sample_weight
-from flowgraph.keras.utils import nest
 
 
 def default(method):
