@@ -92,3 +92,38 @@ def test_failed_run_leaves_variables_intact():
             sess.run(bad_update, {x: [1.0, 2.0, 3.0]})
         np.testing.assert_allclose(sess.run(v), [1.0, 2.0])
         np.testing.assert_allclose(sess.run(bad_update, {x: [1.0, 1.0]}), [2.0, 3.0])
+
+
+@pytest.mark.parametrize("optimizer", [lambda: tf.train.GradientDescentOptimizer(0.1),
+                                       lambda: tf.train.AdamOptimizer(0.1)])
+def test_values_held_by_the_user_survive_in_place_updates(optimizer):
+    v = tf.Variable(np.ones(4, np.float32))
+    opt = optimizer()
+    train = opt.minimize(tf.reduce_sum(v * v))
+    update_output = [op for op in tf.get_default_graph().get_operations() if op.type.startswith("Apply")][0]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        held = sess.run(v)
+        fetched_update = sess.run(update_output.outputs[0])
+        snapshot = fetched_update.copy()
+        for _ in range(3):
+            sess.run(train)
+        np.testing.assert_array_equal(held, np.ones(4, np.float32))
+        np.testing.assert_array_equal(fetched_update, snapshot)
+        assert not np.array_equal(sess.run(v), snapshot)
+
+
+def test_eager_values_survive_in_place_updates():
+    import flowgraph.v2 as tf2
+    try:
+        v = tf2.Variable(np.ones(3, np.float32))
+        held = v.numpy()
+        read = v.read_value()
+        opt = tf.train.AdamOptimizer(0.1)
+        for _ in range(2):
+            opt.apply_gradients([(tf2.constant(np.ones(3, np.float32)), v)])
+        np.testing.assert_array_equal(held, np.ones(3))
+        np.testing.assert_array_equal(read.numpy(), np.ones(3))
+        assert np.all(v.numpy() < 1.0)
+    finally:
+        tf.disable_eager_execution()

@@ -14,7 +14,8 @@ numpy_kernel = functools.partial(register_kernel, "numpy")
 VIEW_OPS = {"Const", "Identity", "VariableV2", "Reshape", "PlaceholderWithDefault", "StopGradient",
             "BroadcastTo", "InitializedValue", "CheckNumerics", "Assign", "AssignAdd", "AssignSub",
             "IdentityN", "Transpose", "ExpandDims", "Squeeze", "Split", "SplitV", "Slice", "StridedSlice",
-            "ReverseV2", "CondSelect", "ReductionGrad"}
+            "ReverseV2", "CondSelect", "ReductionGrad",
+            "ApplyGradientDescent", "ApplyAdam"}  # these two may return the variable's own array (updated in place)
 
 
 def load_kernels():

@@ -32,6 +32,7 @@ class NumpyPlan:
         self.fetch_copies = [s in fed or producers[s].type in VIEW_OPS for s in self.fetch_slots]
         if CHECK_KERNELS:
             self.steps = [_checked(step, op) for step, op in zip(self.steps, self.ops)]
+        self.steps = [step + (dead,) for step, dead in zip(self.steps, _dead_after(self.steps, self.fetch_slots))]
 
     def run(self, feed_values):
         vals = self.template.copy()
@@ -40,7 +41,7 @@ class NumpyPlan:
         step = None
         try:
             for step in self.steps:
-                fn, ins, out = step
+                fn, ins, out, dead = step
                 n = len(ins)
                 if n == 1:
                     result = fn(vals[ins[0]])
@@ -53,6 +54,8 @@ class NumpyPlan:
                 elif out:
                     for slot, value in zip(out, result):
                         vals[slot] = value
+                for slot in dead:
+                    vals[slot] = None
         except Exception as e:  # name the op and where it was built, keep TF's error class
             raise op_error(e, self.ops[self.steps.index(step)]) from e
         return [fetched(vals[s], copy) for s, copy in zip(self.fetch_slots, self.fetch_copies)]
@@ -63,7 +66,7 @@ class NumpyPlan:
         for slot, value in zip(self.feed_slots, feed_values):
             vals[slot] = value
         clock = time.perf_counter
-        for (fn, ins, out), op in zip(self.steps, self.ops):
+        for (fn, ins, out, _), op in zip(self.steps, self.ops):
             start = clock()
             try:
                 result = fn(*[vals[i] for i in ins])
@@ -76,6 +79,29 @@ class NumpyPlan:
                 for slot, value in zip(out, result):
                     vals[slot] = value
         return [fetched(vals[s], copy) for s, copy in zip(self.fetch_slots, self.fetch_copies)]
+
+
+def _dead_after(steps, fetch_slots):
+    """For each step, the slots no later step reads (before writing them again) and that are not fetched.
+
+    Clearing them frees memory early, and drops the run's last reference to a variable's old value before an
+    optimizer update, which may then reuse that array in place (see training_kernels).
+    """
+    live = set(fetch_slots)
+    result = []
+    for _, ins, out in reversed(steps):
+        dead = []
+        for slot in [out] if out.__class__ is int else out:
+            if slot not in live:
+                dead.append(slot)
+            live.discard(slot)
+        for slot in ins:
+            if slot not in live:
+                dead.append(slot)
+                live.add(slot)
+        result.append(tuple(dead))
+    result.reverse()
+    return result
 
 
 def fetched(value, copy):

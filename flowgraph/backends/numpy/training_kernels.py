@@ -3,12 +3,26 @@
 Ref inputs arrive as VariableCells. Each kernel computes fresh arrays for the variable and its slots and
 swaps them into the cells under the cells' locks (variable first, then slots in input order, so concurrent
 updates cannot deadlock); arrays read earlier, or fetched, are never written. Temporaries are reused
-through `out=` so a step allocates little more than the new values themselves.
+through `out=` so a step allocates little more than the new values themselves. Gradient descent and Adam,
+the common cases, update in place when nothing but the cell holds the arrays (`_unshared`), which saves the
+large allocations and memory passes of big layers; the arithmetic is the same either way.
 """
+import sys
+
 import numpy as np
 
 from flowgraph.backends.numpy import numpy_kernel
 from flowgraph.ops import training_ops  # noqa: F401 - declares the ops these kernels register for
+
+
+def _unshared(cell):
+    """The cell's array when no one else references it (no fetched value, no pending read, no eager tensor),
+    so it may be overwritten; else None. References counted: the cell's, `value` here, getrefcount's."""
+    value = cell.value
+    if value.__class__ is np.ndarray and value.base is None and value.flags.writeable and \
+            sys.getrefcount(value) <= 3:
+        return value
+    return None
 
 
 def _fresh(result):
@@ -19,6 +33,10 @@ def _fresh(result):
 @numpy_kernel("ApplyGradientDescent")
 def _apply_gradient_descent(var, alpha, delta, use_locking):
     with var.lock:
+        target = _unshared(var)
+        if target is not None and target.shape == np.shape(delta):
+            target -= delta * alpha
+            return target
         new = _fresh(np.multiply(delta, alpha))
         var.value = np.subtract(var.read(), new, out=new)
     return new
@@ -120,6 +138,10 @@ def _apply_centered_rms_prop(var, mg, ms, mom, lr, rho, momentum, epsilon, grad,
 def _apply_adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, use_locking, use_nesterov):
     lr_t = lr * np.sqrt(1 - beta2_power) / (1 - beta1_power)
     with var.lock, m.lock, v.lock:
+        if not use_nesterov:
+            targets = _unshared(var), _unshared(m), _unshared(v)
+            if all(t is not None and t.shape == np.shape(grad) for t in targets):
+                return _adam_in_place(*targets, lr_t, beta1, beta2, epsilon, grad)
         old_m, old_v = m.read(), v.read()
         new_m = _fresh(np.subtract(grad, old_m))
         new_m *= 1 - beta1
@@ -141,3 +163,20 @@ def _apply_adam(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, 
         v.value = new_v
         var.value = new = np.subtract(var.read(), step, out=step)
     return new
+
+
+def _adam_in_place(var, m, v, lr_t, beta1, beta2, epsilon, grad):
+    """The Adam update of `_apply_adam`, operation for operation, written into the arrays themselves."""
+    step = _fresh(np.subtract(grad, m))
+    step *= 1 - beta1
+    m += step
+    np.square(grad, out=step)
+    step -= v
+    step *= 1 - beta2
+    v += step
+    np.sqrt(v, out=step)
+    step += epsilon
+    np.divide(m, step, out=step)
+    step *= lr_t
+    var -= step
+    return var
