@@ -9,6 +9,7 @@ import numpy as np
 from opencl.source import Launch, instantiate, suffix
 
 MR, NR = 6, 16
+DIRECT_FLOPS = 1 << 22  # below about this many multiply-adds, reading operands in place beats packing them
 
 
 def panels(rows, cols):
@@ -67,6 +68,11 @@ def matmul_launches(dtype, a, b, c, m, n, k, a_strides, b_strides, a_offsets, b_
                                                   tuple(b_strides)]
         return [Launch(instantiate("gemm_generic.cl", dtype), "gemm_generic_" + suffix(dtype), args,
                        (-(-n // 8), m, batch))]
+    if m * n * k <= DIRECT_FLOPS:
+        a_panels, b_panels = panels(m, n)
+        return [Launch(instantiate("gemm.cl"), "gemm_direct_f32",
+                       [a, a_offsets, b, b_offsets, c] + [np.int32(v) for v in (m, n, k) + tuple(a_strides) +
+                                                          tuple(b_strides)], (a_panels, b_panels, batch))]
     packed_a = scratch(packed_a_bytes(m, k, batch))
     packed_b = scratch(packed_b_bytes(n, k, batch))
     return [pack_a(a, packed_a, m, k, a_strides, a_offsets), pack_b(b, packed_b, n, k, b_strides, b_offsets),

@@ -164,9 +164,10 @@ def _matmul(device, a, b, transpose_a=False, transpose_b=False):
     return out.get(), am @ bm
 
 
-@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (7, 5, 3), (6, 16, 16), (13, 100, 33), (50, 3, 1)])
+@pytest.mark.parametrize("m,k,n", [(1, 1, 1), (7, 5, 3), (6, 16, 16), (13, 100, 33), (50, 3, 1), (200, 150, 161)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gemm_matches_numpy(device, m, k, n, dtype):
+    """Small products read operands in place, large ones pack them first (gemm.DIRECT_FLOPS)."""
     for transpose_a in (False, True):
         for transpose_b in (False, True):
             a = normal(*((k, m) if transpose_a else (m, k)), dtype=dtype)

@@ -85,3 +85,45 @@ __kernel void gemm_kernel_f32(__global const float* restrict pa, __global const 
   __global float* out = c + c_offset + (size_t)b * m * n;
   STORE_ROW(0) STORE_ROW(1) STORE_ROW(2) STORE_ROW(3) STORE_ROW(4) STORE_ROW(5)
 }
+
+// The same 6 x 16 blocking reading A and B in place through strides, for products too small to repay packing
+// (one launch instead of three). Rows past the end of A repeat its last row and are not stored; a partial or
+// strided column panel of B is read element by element.
+#define LOAD_B_PANEL(bk) \
+    if (fast_b) { b0 = vload8(0, bk); b1 = vload8(1, bk); } \
+    else { float t[NR]; for (int c = 0; c < NR; c++) t[c] = c < cols ? bk[(size_t)c * b_col_stride] : 0.0f; \
+           b0 = vload8(0, t); b1 = vload8(1, t); }
+#define FMA_DIRECT(r) { const float8 a = (float8)(a##r[(size_t)kk * a_k_stride]); \
+    c##r##0 = fma(a, b0, c##r##0); c##r##1 = fma(a, b1, c##r##1); }
+
+__kernel void gemm_direct_f32(__global const float* restrict pa, __global const int* restrict a_offsets,
+                              __global const float* restrict pb, __global const int* restrict b_offsets,
+                              __global float* restrict c, const int m, const int n, const int k,
+                              const int a_row_stride, const int a_k_stride, const int b_k_stride,
+                              const int b_col_stride) {
+  const int row0 = get_global_id(0) * MR;
+  const int col0 = get_global_id(1) * NR;
+  const int b = get_global_id(2);
+  const int rows = min(MR, m - row0);
+  const int cols = min(NR, n - col0);
+  const bool fast_b = cols == NR && b_col_stride == 1;
+  const int accumulate = 0;
+  __global const float* base = pa + a_offsets[b];
+  __global const float* a0 = base + (size_t)min(row0 + 0, m - 1) * a_row_stride;
+  __global const float* a1 = base + (size_t)min(row0 + 1, m - 1) * a_row_stride;
+  __global const float* a2 = base + (size_t)min(row0 + 2, m - 1) * a_row_stride;
+  __global const float* a3 = base + (size_t)min(row0 + 3, m - 1) * a_row_stride;
+  __global const float* a4 = base + (size_t)min(row0 + 4, m - 1) * a_row_stride;
+  __global const float* a5 = base + (size_t)min(row0 + 5, m - 1) * a_row_stride;
+  __global const float* bp = pb + b_offsets[b] + (size_t)col0 * b_col_stride;
+  float8 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f, c20 = 0.0f, c21 = 0.0f;
+  float8 c30 = 0.0f, c31 = 0.0f, c40 = 0.0f, c41 = 0.0f, c50 = 0.0f, c51 = 0.0f;
+  for (int kk = 0; kk < k; kk++) {
+    float8 b0, b1;
+    __global const float* bk = bp + (size_t)kk * b_k_stride;
+    LOAD_B_PANEL(bk)
+    FMA_DIRECT(0) FMA_DIRECT(1) FMA_DIRECT(2) FMA_DIRECT(3) FMA_DIRECT(4) FMA_DIRECT(5)
+  }
+  __global float* out = c + (size_t)b * m * n;
+  STORE_ROW(0) STORE_ROW(1) STORE_ROW(2) STORE_ROW(3) STORE_ROW(4) STORE_ROW(5)
+}

@@ -77,8 +77,7 @@ for _name in ("ConcatV2", "Pack"):
 def _broadcast(value_index):
     """BroadcastTo and Fill: the output repeats one input (fused with whatever computes it)."""
     def kernel(k):
-        value = k.inputs[value_index]
-        k.set_output(0, k.elementwise(k.shapes[0], [value], [(None, k.dtypes[0])], "y0 = {0};")[0])
+        k.pending_output(0, "{0}", [k.inputs[value_index]])
     return kernel
 
 
@@ -94,8 +93,7 @@ def _one_hot(k):
     depth = int(k.host(1))
     classes = k.constant(np.arange(depth, dtype=indices.dtype))
     column = k.view(indices, indices.shape + (1,))
-    k.set_output(0, k.elementwise(k.shapes[0], [column, classes, on, off], [(None, k.dtypes[0])],
-                                  "y0 = {0} == {1} ? {2} : {3};")[0])
+    k.pending_output(0, "{0} == {1} ? {2} : {3}", [column, classes, on, off])
 
 
 def _gather_layout(k, params_shape, indices):

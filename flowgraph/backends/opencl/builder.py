@@ -339,15 +339,11 @@ class Builder:
         """Before an op updates variables in place: compute pending expressions that read a variable, and copy
         the values that alias one of `cells` and are read after this position (copy on write: a variable read
         is free unless an update comes before its last reader)."""
-        still_pending = []
-        for value in self.volatile_pending:
-            if value.pending is None:
-                continue
-            if value.last_use == self.position:  # an input of this update, fused into it (read before written)
-                still_pending.append(value)
-            else:
+        fused = _pending_reachable(v for v in self.volatile_pending if v.last_use == self.position)
+        for value in reversed(self.volatile_pending):  # consumers first: they inline their producers
+            if value.pending is not None and id(value) not in fused:
                 fusion.materialize(self, value)
-        self.volatile_pending = still_pending
+        self.volatile_pending = [v for v in self.volatile_pending if v.pending is not None]
         for cell in cells:
             for value in self.cell_aliases.pop(cell, ()):
                 if value.last_use > self.position and value.cell is cell:
@@ -507,6 +503,11 @@ class OpContext:
     def set_output(self, i, value):
         self.outputs[i] = value
 
+    def pending_output(self, i, expression, inputs):
+        """Output `i` is the elementwise `expression` of `inputs` (broadcast to its shape), left pending so that
+        fusion can compute it inside its consumer's kernel."""
+        self.outputs[i] = fusion.pending(self.shapes[i], self.dtypes[i], expression, inputs)
+
     def launch(self, launches):
         """Add a Launch, or a list of them, to the plan."""
         for launch in launches if isinstance(launches, list) else [launches]:
@@ -538,6 +539,18 @@ class OpContext:
 
     def finished_outputs(self):
         return [self.output(i) if v is None else v for i, v in enumerate(self.outputs)]
+
+
+def _pending_reachable(values):
+    """ids of the pending values among `values` and of the pending values their expressions read (inputs of an
+    update, fused into its kernel, read before written)."""
+    found, stack = set(), [v for v in values if v.pending is not None]
+    while stack:
+        value = stack.pop()
+        if id(value) not in found:
+            found.add(id(value))
+            stack.extend(v for v in value.pending.inputs if v.pending is not None)
+    return found
 
 
 class _HostUpdates:

@@ -121,9 +121,10 @@ def _reduction_grad(k):
         k.decline("the mean gradient of integers")
     kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
     dy = k.view(dy, kept) if dy.shape != kept else dy
-    count = max(_count(shape, axes), 1) if k.attr("mean") else 1
-    k.set_output(0, k.elementwise(shape, [dy, k.constant(np.asarray(count, dy.dtype))], [(None, k.dtypes[0])],
-                                  "y0 = {0} / {1};")[0])
+    if k.attr("mean"):
+        k.pending_output(0, "{0} / {1}", [dy, k.constant(np.asarray(max(_count(shape, axes), 1), dy.dtype))])
+    else:
+        k.pending_output(0, "{0}", [dy])
 
 
 @opencl_kernel("SumToShape")
@@ -191,8 +192,7 @@ def _select(k):
     condition, t, e = k.inputs
     if len(condition.shape) == 1 and len(t.shape) > 1:  # a vector condition picks whole rows
         condition = k.view(condition, condition.shape + (1,) * (len(t.shape) - 1))
-    k.set_output(0, k.elementwise(k.shapes[0], [condition, t, e], [(None, k.dtypes[0])],
-                                  "y0 = {0} ? {1} : {2};")[0])
+    k.pending_output(0, "{0} ? {1} : {2}", [condition, t, e])
 
 
 @opencl_kernel("BiasAdd", raw_inputs=True)
@@ -200,4 +200,4 @@ def _bias_add(k):
     value, bias = k.inputs
     if k.attr("data_format").startswith("NC") and len(value.shape) > 2:
         bias = k.view(bias, bias.shape + (1,) * (len(value.shape) - 2))
-    k.set_output(0, k.elementwise(k.shapes[0], [value, bias], [(None, k.dtypes[0])], "y0 = {0} + {1};")[0])
+    k.pending_output(0, "{0} + {1}", [value, bias])
