@@ -29,6 +29,9 @@ class Initializer:
     def __init__(self, dtype=dtypes.float32):
         self.dtype = dtypes.as_dtype(dtype)
 
+    def __call__(self, shape, dtype=None, partition_info=None):
+        raise NotImplementedError
+
     def _dtype(self, dtype):
         return dtypes.as_dtype(dtype) if dtype is not None else self.dtype
 
@@ -37,6 +40,13 @@ class Initializer:
         if not dtype.is_floating:
             raise ValueError("Expected floating point type, got %s." % dtype.name)
         return dtype
+
+    def _sample(self, distribution, shape, a, b, dtype):
+        """Samples of `distribution` ('normal' or 'truncated_normal': mean a, stddev b; 'uniform': [a, b)) drawn
+        by a random op seeded with `self.seed`; Keras's initializers override this to repeat seeded draws."""
+        sampler = {"normal": random_ops.random_normal, "truncated_normal": random_ops.truncated_normal,
+                   "uniform": random_ops.random_uniform}[distribution]
+        return sampler(shape, a, b, dtype, seed=self.seed)
 
     def get_config(self):
         return {"dtype": self.dtype.name}
@@ -87,7 +97,7 @@ class random_normal_initializer(Initializer):  # noqa: N801
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return random_ops.random_normal(shape, self.mean, self.stddev, self._float_dtype(dtype), seed=self.seed)
+        return self._sample("normal", shape, self.mean, self.stddev, self._float_dtype(dtype))
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed, "dtype": self.dtype.name}
@@ -97,7 +107,7 @@ class truncated_normal_initializer(random_normal_initializer):  # noqa: N801
     """Normal samples with `mean` and `stddev`, re-drawn beyond two standard deviations."""
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return random_ops.truncated_normal(shape, self.mean, self.stddev, self._float_dtype(dtype), seed=self.seed)
+        return self._sample("truncated_normal", shape, self.mean, self.stddev, self._float_dtype(dtype))
 
 
 class random_uniform_initializer(Initializer):  # noqa: N801
@@ -108,7 +118,7 @@ class random_uniform_initializer(Initializer):  # noqa: N801
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return random_ops.random_uniform(shape, self.minval, self.maxval, self._dtype(dtype), seed=self.seed)
+        return self._sample("uniform", shape, self.minval, self.maxval, self._dtype(dtype))
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed, "dtype": self.dtype.name}
@@ -125,7 +135,7 @@ class uniform_unit_scaling_initializer(Initializer):  # noqa: N801
         dims = _static_shape(shape, "uniform_unit_scaling_initializer")
         input_size = max(1.0, float(np.prod(dims[:-1])))
         limit = math.sqrt(3.0 / input_size) * self.factor
-        return random_ops.random_uniform(dims, -limit, limit, self._float_dtype(dtype), seed=self.seed)
+        return self._sample("uniform", dims, -limit, limit, self._float_dtype(dtype))
 
     def get_config(self):
         return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
@@ -153,7 +163,7 @@ class variance_scaling_initializer(Initializer):  # noqa: N801
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, dtype=dtypes.float32):
         super().__init__(dtype)
         if scale <= 0.0:
-            raise ValueError("`scale` must be positive float.")
+            raise ValueError("`scale` must be positive float. Received: scale=%s." % scale)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError("Invalid `mode` argument: %r (expected fan_in, fan_out or fan_avg)" % (mode,))
         distribution = distribution.lower()
@@ -170,12 +180,11 @@ class variance_scaling_initializer(Initializer):  # noqa: N801
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         if self.distribution in ("normal", "truncated_normal"):
-            stddev = math.sqrt(scale) / TRUNCATED_NORMAL_STDDEV
-            return random_ops.truncated_normal(shape, 0.0, stddev, dtype, seed=self.seed)
+            return self._sample("truncated_normal", shape, 0.0, math.sqrt(scale) / TRUNCATED_NORMAL_STDDEV, dtype)
         if self.distribution == "untruncated_normal":
-            return random_ops.random_normal(shape, 0.0, math.sqrt(scale), dtype, seed=self.seed)
+            return self._sample("normal", shape, 0.0, math.sqrt(scale), dtype)
         limit = math.sqrt(3.0 * scale)
-        return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
+        return self._sample("uniform", shape, -limit, limit, dtype)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed,
@@ -220,8 +229,8 @@ class xavier_initializer(Initializer):  # noqa: N801 - tf.contrib.layers' name
         n = (fan_in + fan_out) / 2.0
         if self.uniform:
             limit = math.sqrt(3.0 / n)
-            return random_ops.random_uniform(shape, -limit, limit, dtype, seed=self.seed)
-        return random_ops.truncated_normal(shape, 0.0, math.sqrt(1.3 / n), dtype, seed=self.seed)
+            return self._sample("uniform", shape, -limit, limit, dtype)
+        return self._sample("truncated_normal", shape, 0.0, math.sqrt(1.3 / n), dtype)
 
     def get_config(self):
         return {"uniform": self.uniform, "seed": self.seed, "dtype": self.dtype.name}

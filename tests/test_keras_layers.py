@@ -387,6 +387,19 @@ def test_seeded_initializer_repeats_and_configs_round_trip(eager):
     assert keras.initializers.deserialize(config).mode == "fan_out"
 
 
+def test_keras_initializers_use_floatx_at_call_time_and_tf1_limits(eager):
+    init = keras.initializers.HeUniform(seed=2)
+    keras.backend.set_floatx("float64")
+    try:
+        values = init((300, 20)).numpy()
+    finally:
+        keras.backend.set_floatx("float32")
+    assert values.dtype == np.float64 and np.abs(values).max() <= np.sqrt(6.0 / 300)
+    np.testing.assert_array_equal(values.astype(np.float32), init((300, 20)).numpy())
+    assert isinstance(init, tf.initializers.he_uniform) and init.get_config() == {"seed": 2}
+    assert keras.initializers.VarianceScaling(distribution="normal").distribution == "truncated_normal"
+
+
 # ---- config ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("layer", [
