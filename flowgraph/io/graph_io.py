@@ -7,13 +7,13 @@ or whose dependencies form a cycle. Nothing in a document can name Python code t
 import contextlib
 import numbers
 import os
-import tempfile
 
 import numpy as np
 
 from flowgraph.framework import dtypes
 from flowgraph.framework.graph import Graph, Operation, Tensor, get_default_graph
 from flowgraph.framework.op_registry import OP_DEFS, REQUIRED, apply_op, convert_to_tensor
+from flowgraph.io.atomic import write_atomically
 from flowgraph.io.graph_def import (MAX_DOCUMENT_BYTES, GraphDef, NodeDef, check_exportable, from_document,
                                     parse_graph_def)
 
@@ -52,17 +52,10 @@ def write_graph(graph_or_graph_def, logdir, name, as_text=True):
         graph_def = graph_def.as_graph_def()
     if not isinstance(graph_def, GraphDef):
         raise TypeError("write_graph needs a Graph or a GraphDef, got %s" % type(graph_or_graph_def).__name__)
-    text = graph_def.to_json(one_node_per_line=as_text)
+    data = graph_def.to_json(one_node_per_line=as_text).encode("utf-8")
     os.makedirs(logdir, exist_ok=True)
     path = os.path.join(logdir, name)
-    fd, tmp = tempfile.mkstemp(dir=logdir, prefix="." + os.path.basename(name), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomically(path, lambda f: f.write(data))
     return path
 
 

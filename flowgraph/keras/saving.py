@@ -13,8 +13,8 @@ import zipfile
 
 import numpy as np
 
+from flowgraph.io.atomic import write_atomically
 from flowgraph.keras import backend, losses, metrics, optimizers
-from flowgraph.train.checkpoint_files import write_atomically
 from flowgraph.keras.utils import serialization
 
 FORMAT = "flowgraph-keras-v1"

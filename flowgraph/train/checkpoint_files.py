@@ -1,58 +1,24 @@
 """Checkpoint files: `<prefix>.npz` holds the arrays, `<prefix>.index.json` names them and fingerprints the data.
 
-Every file is written under a temporary name, fsynced, then renamed into place, so a crash mid-save never
-leaves a half-written file under a checkpoint's name. The index is written last and records the data file's
+Every file is written atomically (io.atomic), so a crash mid-save never leaves a half-written file under a
+checkpoint's name. The index is written last and records the data file's
 SHA-256, so a data file that does not belong to its index (truncated, corrupted, or replaced) is detected
 on reading and reported as DataLossError. Arrays are loaded without pickle.
 """
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from flowgraph.framework import errors
+from flowgraph.io.atomic import write_atomically
 
 FORMAT = "flowgraph-checkpoint"
 VERSION = 1
 DATA_SUFFIX = ".npz"
 INDEX_SUFFIX = ".index.json"
-
-
-def write_atomically(path, write):
-    """Call `write(file)` on a temporary file beside `path`, fsync it, then rename it to `path`.
-
-    On any failure the temporary file is removed and `path` keeps its previous content.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory):
-    """Make the renames durable; some platforms cannot open a directory, and then there is nothing to do."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _sha256(path):

@@ -8,7 +8,8 @@ import json
 import logging
 import os
 
-from flowgraph.train.checkpoint_files import CheckpointReader, checkpoint_exists, write_atomically
+from flowgraph.io.atomic import write_atomically
+from flowgraph.train.checkpoint_files import CheckpointReader, checkpoint_exists
 
 __all__ = ["CheckpointState", "get_checkpoint_state", "update_checkpoint_state", "latest_checkpoint",
            "checkpoint_exists", "list_variables", "load_variable"]
