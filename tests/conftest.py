@@ -14,3 +14,21 @@ def fresh_graph():
     tf.reset_default_graph()
     yield
     tf.disable_eager_execution()
+
+
+@pytest.fixture
+def eager():
+    """Runs a test in eager mode, with Keras's layer-name counters fresh (names start again at `dense`)."""
+    tf.enable_eager_execution()
+    tf.keras.backend.clear_session()
+    yield
+    tf.keras.backend.clear_session()
+
+
+@pytest.fixture(params=["graph", "eager"])
+def mode(request):
+    """Runs a test in graph mode (the default) and again in eager mode."""
+    if request.param == "eager":
+        tf.enable_eager_execution()
+        tf.keras.backend.clear_session()
+    return request.param

@@ -47,7 +47,7 @@ def check_gradient(fn, *arrays, delta=1e-6, tol=1e-5):
     with tf.Graph().as_default():
         phs = _placeholders(arrays)
         out = fn(*phs)
-        with tf.Session() as sess:
+        with tf.Session():
             err = tf.test.compute_gradient_error(phs, [a.shape for a in arrays], out, out.shape.as_list(),
                                                  x_init_value=arrays, delta=delta)
     assert err < tol, "gradient error %g >= %g" % (err, tol)

@@ -24,9 +24,7 @@ TF2_LINEAR_LOSSES = [
     0.030083492398262024, 0.02970379963517189, 0.02935664728283882, 0.02903924137353897, 0.02874903380870819]
 
 
-@pytest.fixture(autouse=True)
-def eager():
-    flowgraph.enable_eager_execution()
+pytestmark = pytest.mark.usefixtures("eager")
 
 
 def two_blobs():

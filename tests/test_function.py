@@ -12,9 +12,7 @@ from test_eager import TF2_LINEAR_LOSSES, linear_classifier_losses
 flowgraph.disable_eager_execution()  # importing flowgraph.v2 turned eager on: other modules load in graph mode
 
 
-@pytest.fixture(autouse=True)
-def eager():
-    flowgraph.enable_eager_execution()
+pytestmark = pytest.mark.usefixtures("eager")
 
 
 def test_linear_classifier_step_under_function_gives_tf2_losses():

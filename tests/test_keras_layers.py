@@ -9,14 +9,6 @@ from flowgraph.keras import layers
 RNG = np.random.default_rng(7)
 
 
-@pytest.fixture
-def eager():
-    tf.enable_eager_execution()
-    keras.backend.clear_session()
-    yield
-    keras.backend.clear_session()
-
-
 def run(outputs, feed=None):
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())

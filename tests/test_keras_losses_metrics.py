@@ -18,13 +18,6 @@ SIGMOID = 1 / (1 + np.exp(-LOGITS))
 WEIGHTS = RNG.random(6).astype(np.float32)
 
 
-@pytest.fixture
-def eager():
-    tf.enable_eager_execution()
-    keras.backend.clear_session()
-    yield
-
-
 def _bce(y, p):
     p = np.clip(p, EPS, 1 - EPS)
     return -(y * np.log(p + EPS) + (1 - y) * np.log(1 - p + EPS)).mean(-1)

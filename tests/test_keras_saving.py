@@ -8,7 +8,6 @@ import zipfile
 import numpy as np
 import pytest
 
-import flowgraph as tf
 from flowgraph import keras
 from flowgraph.keras import layers
 
@@ -74,22 +73,6 @@ np.save(sys.argv[5], np.array([float(l.numpy()) for l in model.losses]))
 history = model.fit(x, np.zeros((len(x), 2)), epochs=1, verbose=0)
 print("resumed loss", history.history["loss"][0])
 '''
-
-
-@pytest.fixture
-def eager():
-    tf.enable_eager_execution()
-    keras.backend.clear_session()
-    yield
-
-
-@pytest.fixture(params=["graph", "eager"])
-def mode(request):
-    """Runs a test in graph mode (the default) and again in eager mode."""
-    if request.param == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
-    return request.param
 
 
 @pytest.fixture

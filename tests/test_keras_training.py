@@ -10,22 +10,6 @@ from flowgraph.keras import layers
 RNG = np.random.default_rng(3)
 
 
-@pytest.fixture
-def eager():
-    tf.enable_eager_execution()
-    keras.backend.clear_session()
-    yield
-
-
-@pytest.fixture(params=["graph", "eager"])
-def mode(request):
-    """Runs a test in graph mode (the default) and again in eager mode."""
-    if request.param == "eager":
-        tf.enable_eager_execution()
-        keras.backend.clear_session()
-    return request.param
-
-
 @pytest.fixture(scope="module")
 def digits():
     (x_train, y_train), (x_test, y_test) = keras.datasets.digits.load_data()

@@ -12,9 +12,7 @@ flowgraph.disable_eager_execution()  # importing flowgraph.v2 turned eager on: o
 NON_PERSISTENT = r"A non-persistent GradientTape can only be used to compute one set of gradients \(or jacobians\)"
 
 
-@pytest.fixture(autouse=True)
-def eager():
-    flowgraph.enable_eager_execution()
+pytestmark = pytest.mark.usefixtures("eager")
 
 
 def test_watch_a_constant():

@@ -4,8 +4,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 TUTORIALS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tutorials")
 
 
