@@ -14,7 +14,6 @@ from flowgraph.framework.graph import (Graph, GraphKeys, Operation, Tensor, add_
 from flowgraph.framework.context import executing_eagerly
 from flowgraph.framework.limits import set_tensor_size_limit, tensor_size_limit
 from flowgraph.framework.random_seed import set_random_seed, get_seed
-from flowgraph.framework.op_registry import constant_value as _constant_value
 from flowgraph.ops.array_ops import *  # noqa: F401,F403
 from flowgraph.ops.indexing_ops import *  # noqa: F401,F403
 from flowgraph.ops.sequence_ops import *  # noqa: F401,F403

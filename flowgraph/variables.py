@@ -77,11 +77,15 @@ class Variable:
     def _ref(self):
         return self._variable
 
-    def _as_tensor(self, dtype=None):
-        """The snapshot, or inside a `control_dependencies` block a fresh read that honours it."""
+    def _check_conversion_dtype(self, dtype):
+        """ValueError (TF's message) when a conversion asks for another dtype than the variable's."""
         if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
             raise ValueError("Incompatible type conversion requested to type '%s' for variable of type '%s' (%s)"
                              % (dtypes.as_dtype(dtype).name, self.dtype.name, self.name))
+
+    def _as_tensor(self, dtype=None):
+        """The snapshot, or inside a `control_dependencies` block a fresh read that honours it."""
+        self._check_conversion_dtype(dtype)
         if self._variable.graph._control_stack:
             return array_ops.identity(self._variable, name="read")
         return self._snapshot

@@ -6,7 +6,7 @@ from flowgraph.backends.resources import VariableCell
 from flowgraph.eager import tape
 from flowgraph.eager.func_graph import init_scope
 from flowgraph.eager.tensor import DEVICE, EagerTensor, _numpy_text
-from flowgraph.framework import context, dtypes
+from flowgraph.framework import context
 from flowgraph.framework.graph import get_default_graph
 from flowgraph.framework.op_registry import constant_value, convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
@@ -112,9 +112,7 @@ class EagerVariable(Variable):
         return read(self)
 
     def _as_tensor(self, dtype=None):
-        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
-            raise ValueError("Incompatible type conversion requested to type '%s' for variable of type '%s' (%s)"
-                             % (dtypes.as_dtype(dtype).name, self.dtype.name, self.name))
+        self._check_conversion_dtype(dtype)
         return self._read()
 
     def _ref(self):

@@ -18,6 +18,3 @@ def executing_eagerly_outside_functions():
 def set_eager(enabled):
     _state["eager"] = bool(enabled)
 
-
-def eager_enabled():
-    return _state["eager"]

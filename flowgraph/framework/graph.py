@@ -5,7 +5,7 @@ import re
 import sys
 import threading
 
-from flowgraph.framework.shapes import TensorShape, as_shape
+from flowgraph.framework.shapes import as_shape
 
 _VALID_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -6,7 +6,7 @@ from flowgraph.framework import dtypes
 from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_registry import convert_to_tensor
 from flowgraph.ops import array_ops, indexing_ops, math_ops, random_ops
-from flowgraph.ops.nn_ops import bias_add, softplus
+from flowgraph.ops.nn_ops import bias_add, convert_logits_and_labels, softplus
 
 __all__ = ["dropout", "moments", "batch_normalization", "fused_batch_norm", "l2_normalize",
            "weighted_cross_entropy_with_logits", "embedding_lookup", "zero_fraction", "xw_plus_b"]
@@ -138,10 +138,7 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
     if labels is None or logits is None or pos_weight is None:
         raise ValueError("weighted_cross_entropy_with_logits needs labels, logits and pos_weight")
     with name_scope(name, "logistic_loss", [logits, labels]) as scope:
-        logits = convert_to_tensor(logits, name="logits")
-        labels = convert_to_tensor(labels, dtype=logits.dtype, name="labels")
-        if not logits.shape.is_compatible_with(labels.shape):
-            raise ValueError("logits and labels must have the same shape (%s vs %s)" % (logits.shape, labels.shape))
+        logits, labels = convert_logits_and_labels(logits, labels)
         log_weight = 1 + (pos_weight - 1) * labels
         return math_ops.add((1 - labels) * logits, log_weight * softplus(math_ops.negative(logits)), name=scope)
 

@@ -388,14 +388,20 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         return _batch_shaped(loss, labels, scope)
 
 
-def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
-    """-z * log(sigmoid(x)) - (1 - z) * log(1 - sigmoid(x)) per element, computed without overflow as
-    max(x, 0) - x * z + log(1 + exp(-|x|)); labels and logits have one shape."""
-    _check_xent_arguments(_sentinel, labels, logits, "sigmoid_cross_entropy_with_logits")
+def convert_logits_and_labels(logits, labels):
+    """(logits, labels) as tensors of the logits' dtype; ValueError unless their shapes agree."""
     logits = convert_to_tensor(logits, name="logits")
     labels = convert_to_tensor(labels, dtype=logits.dtype, name="labels")
     if not logits.shape.is_compatible_with(labels.shape):
         raise ValueError("logits and labels must have the same shape (%s vs %s)" % (logits.shape, labels.shape))
+    return logits, labels
+
+
+def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, name=None):
+    """-z * log(sigmoid(x)) - (1 - z) * log(1 - sigmoid(x)) per element, computed without overflow as
+    max(x, 0) - x * z + log(1 + exp(-|x|)); labels and logits have one shape."""
+    _check_xent_arguments(_sentinel, labels, logits, "sigmoid_cross_entropy_with_logits")
+    logits, labels = convert_logits_and_labels(logits, labels)
     return apply_op("SigmoidCrossEntropyWithLogits", (logits, labels), name=name or "logistic_loss")
 
 

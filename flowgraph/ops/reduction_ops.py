@@ -10,9 +10,8 @@ from flowgraph.framework.graph import name_scope
 from flowgraph.framework.op_registry import NOT_DIFFERENTIABLE, OpDef, apply_op, convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
 from flowgraph.ops import array_ops, shape_rules
-from flowgraph.ops.math_ops import (NUMERIC, abs, add, broadcast_to, cast, divide, equal, exp, floordiv, is_finite,
-                                    is_tensor_like, log, maximum, not_equal, pow, sqrt, square, squared_difference,
-                                    where_v2)
+from flowgraph.ops.math_ops import (NUMERIC, abs, add, cast, divide, equal, exp, is_finite, is_tensor_like, log,
+                                    not_equal, pow, sqrt, square, squared_difference, where_v2)
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_any", "reduce_all",
            "reduce_logsumexp", "reduce_variance", "reduce_std", "argmax", "argmin", "count_nonzero", "cumsum",

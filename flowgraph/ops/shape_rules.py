@@ -16,11 +16,6 @@ def scalar(op):
     return TensorShape(())
 
 
-def from_attr(name):
-    """The output shape is the static attr `name` (placeholders, constants)."""
-    return lambda op: TensorShape(op.get_attr(name))
-
-
 def normalize_axis(axis, rank, op_name="op"):
     """A non-negative axis in [0, rank); ValueError naming the op otherwise."""
     if rank is None:

@@ -98,14 +98,18 @@ def _rms_step(mom, lr, momentum, grad, denominator):
     return step
 
 
+def _moving_average(old, target, rho):
+    """old + (target - old) * (1 - rho), TF's order of operations, computed in `target` (a fresh array)."""
+    target -= old
+    target *= 1 - rho
+    target += old
+    return target
+
+
 @numpy_kernel("ApplyRMSProp")
 def _apply_rms_prop(var, ms, mom, lr, rho, momentum, epsilon, grad, use_locking):
     with var.lock, ms.lock, mom.lock:
-        old_ms = ms.read()
-        new_ms = _fresh(np.square(grad))
-        new_ms -= old_ms
-        new_ms *= 1 - rho
-        new_ms += old_ms
+        new_ms = _moving_average(ms.read(), _fresh(np.square(grad)), rho)
         new_mom = _rms_step(mom.read(), lr, momentum, grad, _fresh(new_ms + epsilon))
         ms.value = new_ms
         mom.value = new_mom
@@ -116,14 +120,8 @@ def _apply_rms_prop(var, ms, mom, lr, rho, momentum, epsilon, grad, use_locking)
 @numpy_kernel("ApplyCenteredRMSProp")
 def _apply_centered_rms_prop(var, mg, ms, mom, lr, rho, momentum, epsilon, grad, use_locking):
     with var.lock, mg.lock, ms.lock, mom.lock:
-        old_ms, old_mg = ms.read(), mg.read()
-        new_ms = _fresh(np.square(grad))
-        new_ms -= old_ms
-        new_ms *= 1 - rho
-        new_ms += old_ms
-        new_mg = _fresh(np.subtract(grad, old_mg))
-        new_mg *= 1 - rho
-        new_mg += old_mg
+        new_ms = _moving_average(ms.read(), _fresh(np.square(grad)), rho)
+        new_mg = _moving_average(mg.read(), np.array(grad, copy=True), rho)
         denominator = _fresh(new_ms - np.square(new_mg))
         denominator += epsilon
         new_mom = _rms_step(mom.read(), lr, momentum, grad, denominator)

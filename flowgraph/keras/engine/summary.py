@@ -85,10 +85,3 @@ def _connections(model, layer):
             result.extend("%s[%d][%d]" % history for history in node.inbound_history())
     return result
 
-
-def summary_lines(model, **kwargs):
-    """The summary as a list of lines (for tests and logging)."""
-    lines = []
-    print_summary(model, print_fn=lines.append, **kwargs)
-    return lines
-

@@ -333,22 +333,20 @@ class Model(base_layer.Layer):
         data = (data_adapter.as_arrays(x), data_adapter.as_arrays(y), data_adapter.as_arrays(sample_weight))
         if class_weight is not None:
             data = (data[0], data[1], _class_weights(data[1], class_weight, data[2]))
-        data_adapter.num_samples(data)
-        if reset_metrics:
-            self.reset_metrics()
-        logs = _as_logs(self._step_functions().run("train", data))
-        if reset_metrics:
-            self.reset_metrics()
-        return logs if return_dict else _in_order(logs, self.metrics_names)
+        return self._run_batch("train", data, reset_metrics, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         """Loss (and metrics) of this batch without training."""
         self._assert_compiled("test_on_batch")
         data = (data_adapter.as_arrays(x), data_adapter.as_arrays(y), data_adapter.as_arrays(sample_weight))
+        return self._run_batch("test", data, reset_metrics, return_dict)
+
+    def _run_batch(self, kind, data, reset_metrics, return_dict):
+        """One 'train' or 'test' step on exactly `data`: its logs as a dict, or as values in metrics_names order."""
         data_adapter.num_samples(data)
         if reset_metrics:
             self.reset_metrics()
-        logs = _as_logs(self._step_functions().run("test", data))
+        logs = _as_logs(self._step_functions().run(kind, data))
         if reset_metrics:
             self.reset_metrics()
         return logs if return_dict else _in_order(logs, self.metrics_names)
