@@ -115,6 +115,7 @@ def test_values_held_by_the_user_survive_in_place_updates(optimizer):
 
 def test_eager_values_survive_in_place_updates():
     import flowgraph.v2 as tf2
+    tf.enable_eager_execution()  # the import turns eager on only the first time, and other modules import it too
     try:
         v = tf2.Variable(np.ones(3, np.float32))
         held = v.numpy()
