@@ -31,3 +31,15 @@ def test_a_missing_directory_is_an_error_and_writes_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_atomically(str(tmp_path / "absent" / "state"), lambda f: f.write(b"x"))
     assert os.listdir(tmp_path) == []
+
+
+def test_written_files_get_the_umask_permissions(tmp_path):
+    import os
+    from flowgraph.io.atomic import write_atomically
+    target = tmp_path / "data.bin"
+    old = os.umask(0o022)
+    try:
+        write_atomically(str(target), lambda f: f.write(b"x"))
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -4,7 +4,7 @@ A file is written under a temporary name in its own directory, fsynced, renamed 
 directory is fsynced: a crash leaves either the old file or the new one under the target's name, never half.
 """
 import os
-import tempfile
+import uuid
 
 
 def write_atomically(path, write):
@@ -13,7 +13,9 @@ def write_atomically(path, write):
     On any failure the temporary file is removed and `path` keeps its previous content.
     """
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path), suffix=".tmp")
+    tmp_path = os.path.join(directory, ".%s.%s.tmp" % (os.path.basename(path), uuid.uuid4().hex))
+    # O_EXCL with mode 0o666: a new file, with the permissions the umask gives (mkstemp's would be owner-only)
+    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
