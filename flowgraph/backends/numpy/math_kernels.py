@@ -162,7 +162,7 @@ def sum_to_shape(x, shape):
 
 @numpy_kernel("BroadcastTo")
 def _broadcast_to(x, shape):
-    return np.broadcast_to(x, tuple(int(d) for d in shape))
+    return _broadcast(x, tuple(shape.tolist()))
 
 
 @numpy_kernel("AddN")
@@ -188,7 +188,7 @@ def _sum(x, axis, keepdims):
 
 
 def _reduced_count(x, axis):
-    return int(np.prod([x.shape[a] for a in (range(x.ndim) if axis is None else axis)], dtype=np.int64))
+    return math.prod(x.shape) if axis is None else math.prod(x.shape[a] for a in axis)
 
 
 @numpy_kernel("ReductionGrad")
@@ -196,15 +196,24 @@ def _reduction_grad(dy, input_shape, axis, keepdims, mean):
     """The gradient of Sum/Mean: dy broadcast over the reduced axes (a read-only view), scaled for a mean."""
     shape = tuple(input_shape.tolist())
     if axis is None:  # a reduction to a scalar: dy broadcasts as it is
-        count = int(np.prod(shape)) if mean else 1
+        count = math.prod(shape) if mean else 1
     else:
         axes = [a % len(shape) for a in axis]
         if not keepdims:
             dy = np.reshape(dy, [1 if i in axes else d for i, d in enumerate(shape)])
-        count = int(np.prod([shape[a] for a in axes])) if mean else 1
+        count = math.prod(shape[a] for a in axes) if mean else 1
     if count > 1:
         dy = dy / dy.dtype.type(count)
-    return np.broadcast_to(dy, shape)
+    return _broadcast(dy, shape)
+
+
+def _broadcast(x, shape):
+    """np.broadcast_to, whose fixed cost (~9 us) dwarfs filling a small array: small results are filled."""
+    if math.prod(shape) <= 65536:
+        out = np.empty(shape, dtype=x.dtype)
+        out[...] = x
+        return out
+    return np.broadcast_to(x, shape)
 
 
 @numpy_kernel("Mean")
