@@ -71,6 +71,11 @@ class DeviceArray:
     def ndim(self):
         return len(self.shape)
 
+    def __array__(self, dtype=None, copy=None):
+        """numpy reads a DeviceArray by copying it to the host (code that expects host values still works)."""
+        value = self.get()
+        return value if dtype is None else value.astype(dtype, copy=False)
+
     def get(self, out=None):
         """The value as a numpy array (into `out` when given); waits for the queue."""
         if out is None:
@@ -128,7 +133,7 @@ class Device:
 
     def to_device(self, array):
         """A new DeviceArray holding a copy of the numpy `array`."""
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")
         result = self.empty(array.shape, array.dtype)
         if array.size:
             self.upload(result.buffer, array, wait=True)

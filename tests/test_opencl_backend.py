@@ -41,8 +41,8 @@ def compare(fn, *arrays, rtol=1e-4, atol=1e-5, known_shapes=True):
         expected, got, outs = [expected], [got], [outs]
     for e, g, t in zip(expected, got, outs):
         e, g = np.asarray(e), np.asarray(g)
-        assert g.shape == e.shape and g.dtype == e.dtype, "%s: %s %s, numpy %s %s" % (t.name, g.shape, g.dtype,
-                                                                                     e.shape, e.dtype)
+        assert (g.shape, g.dtype) == (e.shape, e.dtype), "%s: %s %s, numpy %s %s" % (
+            t.name, g.shape, g.dtype, e.shape, e.dtype)
         np.testing.assert_allclose(g, e, rtol=rtol, atol=atol, err_msg="output %s" % t.name)
     return got
 
@@ -250,6 +250,26 @@ def test_a_plan_serves_several_feed_shapes():
                 np.testing.assert_allclose(sess.run(y, {x: value}), (value * 2).sum(0), rtol=1e-5)
 
 
+def test_scalar_feeds_stay_scalars():
+    compare(lambda a, b: [tf.stack([a, b]), a * b + 1, tf.reshape(a, [1, 1])], np.float32(2.5), np.float32(-1.0))
+
+
+def test_reshape_to_a_wrong_size_at_run_time_raises_naming_the_op():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, None)
+        y = tf.reshape(x, [4, 2], name="late")
+        with tf.Session(device="opencl") as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError, match="'late'"):
+                sess.run(y, {x: np.zeros(6, np.float32)})
+
+
+def test_reshaped_expressions_fuse_into_broadcasting_consumers():
+    compare(lambda x: [tf.gradients(tf.reduce_logsumexp(x, 1), x)[0],
+                       tf.reshape(tf.exp(x[:, 0]) * 2, [2, 1, 1]) + x[None] * 0 + 1,
+                       tf.gradients(tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+                           labels=tf.constant([1, 0]), logits=x) ** 2), x)[0]], normal(2, 3))
+
+
 def test_non_contiguous_feeds():
     compare(lambda x, y: [x * 2, tf.matmul(x, y)], normal(6, 8).T, normal(12, 6)[::2])
 
@@ -353,6 +373,20 @@ def test_reads_before_an_update_see_the_old_value():
             before, _, after = sess.run([read, update, later])
     np.testing.assert_array_equal(before, [1.0, 2.0])
     np.testing.assert_array_equal(after, [5.0, 6.0])
+
+
+def test_fetched_update_results_are_the_values_right_after_each_update():
+    with tf.Graph().as_default():
+        v = tf.Variable(0)
+        first = tf.assign_add(v, 1)
+        with tf.control_dependencies([first]):
+            second = tf.assign_add(v, 10)
+        chosen = tf.cond(tf.placeholder_with_default(True, []), lambda: tf.assign_add(v, 100),
+                         lambda: tf.assign_add(v, 1000))
+        with tf.Session(device="opencl") as sess:
+            sess.run(v.initializer)
+            assert sess.run([first, second]) == [1, 11] and sess.run(v) == 11
+            assert sess.run(chosen) in (111, 1111) and sess.run(v) == 1111  # both branches run, as on numpy
 
 
 def test_uninitialized_variable_raises():

@@ -9,6 +9,7 @@ import logging
 
 import numpy as np
 
+from flowgraph.backends.numpy.executor import op_error
 from flowgraph.backends.opencl import Elementwise, fusion
 from flowgraph.backends.opencl.memory import FIRST_STEP, LAST_STEP, Storage, lay_out
 from flowgraph.backends.opencl.values import Value, concrete_shapes, storage_of
@@ -94,7 +95,6 @@ class Builder:
             except errors.OpError:
                 raise
             except Exception as e:
-                from flowgraph.backends.numpy.executor import op_error
                 raise op_error(e, op) from e
             for slot, value in zip(out_slots, outputs or ()):
                 value.consumers = self.consumers.get(slot, 0)
@@ -196,10 +196,14 @@ class Builder:
     # ---- folding and host steps ----------------------------------------------------------------------------
 
     def foldable(self, op, inputs):
+        """Small inputs all known now, and no large result a device kernel could compute instead."""
         opdef = op._opdef
         if opdef.stateful or "numpy" not in opdef.kernels or opdef.num_outputs == 0:
             return False
-        return all(v.host is not None and v.host.size <= _FOLD_MAX_ELEMENTS for v in inputs)
+        if not all(v.host is not None and v.host.size <= _FOLD_MAX_ELEMENTS for v in inputs):
+            return False
+        return "opencl" not in opdef.kernels or not any(
+            t.shape.is_fully_defined() and t.shape.num_elements() > _FOLD_MAX_ELEMENTS for t in op._outputs)
 
     def fold(self, op, inputs):
         """Compute `op` now, on the host: its inputs are constants (or shapes) of this plan."""
@@ -239,13 +243,12 @@ class Builder:
                     result = fn(*[get() for get in getters])
                 results = [result] if single else list(result) if slots else []
                 for slot, r, (shape, dtype) in zip(slots, results, expected):
-                    r = np.ascontiguousarray(r.get() if isinstance(r, DeviceArray) else r, dtype=dtype)
+                    r = np.asarray(r.get() if isinstance(r, DeviceArray) else r, dtype=dtype, order="C")
                     if shape is not None and r.shape != shape:
                         raise errors.InternalError(None, op, "%s computed shape %s on the host; the plan expected %s"
                                                    % (op.name, r.shape, shape))
                     hvals[slot] = r
             except Exception as e:
-                from flowgraph.backends.numpy.executor import op_error
                 raise op_error(e, op) from e
         self.call(run_on_host)
         return outputs
@@ -294,7 +297,7 @@ class Builder:
         if value.storage is not None:
             return value
         if value.host is not None:
-            array = self.device.to_device(np.ascontiguousarray(value.host, dtype=value.dtype))
+            array = self.device.to_device(np.asarray(value.host, dtype=value.dtype, order="C"))
             self.keep.append(array)
             value.storage = Storage(array.nbytes, array.buffer)
             return value
@@ -323,6 +326,8 @@ class Builder:
         """Add a kernel launch at the current position; `per_run(kernel)` runs before each enqueue."""
         if launch is None:
             return
+        # Bind to the memory the values have now: a value may move later (a copy before a variable update).
+        launch.args = [arg.storage if isinstance(arg, Value) else arg for arg in launch.args]
         for arg in launch.args:
             storage = storage_of(arg)
             if storage is not None:
@@ -574,7 +579,7 @@ class _HostUpdates:
                 continue
             if new.shape == array.shape and new.dtype == array.dtype:
                 if new.size:
-                    array.device.upload(array.buffer, np.ascontiguousarray(new), wait=True)
+                    array.device.upload(array.buffer, np.asarray(new, order="C"), wait=True)
                 cell.value = array
 
 
@@ -614,7 +619,7 @@ class Specialization:
                 continue
             if (isinstance(current, np.ndarray) and isinstance(expected, DeviceArray)
                     and current.shape == expected.shape and current.dtype == expected.dtype):
-                device.upload(expected.buffer, np.ascontiguousarray(current), wait=True)
+                device.upload(expected.buffer, np.asarray(current, order="C"), wait=True)
                 cell.value = expected
                 continue
             return False

@@ -144,7 +144,8 @@ def _expand(builder, value, shape, leaves, lines, names, inlined):
     if inlinable(value, size):
         node = value.pending
         inlined.append(value)
-        args = [_expand(builder, v, value.shape, leaves, lines, names, inlined) for v in node.inputs]
+        inner = tuple(shape) if value.size == size else value.shape  # a reshape applies to its inputs too
+        args = [_expand(builder, v, inner, leaves, lines, names, inlined) for v in node.inputs]
         name = "v%d" % len(lines)
         lines.append((name, value.dtype, node.expression, args))
     else:

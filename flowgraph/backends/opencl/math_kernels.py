@@ -81,6 +81,13 @@ def emit_reduction(k, type_name, x, out, axes, scale=1, acc_dtype=None):
         source, source_dtype = target, acc_dtype
 
 
+def around_axis(shape, axis):
+    """(outer, length, inner): `shape` seen as three axes around `axis`, as the row kernels take it."""
+    axis %= len(shape)
+    return (int(np.prod(shape[:axis], dtype=np.int64)), int(shape[axis]),
+            int(np.prod(shape[axis + 1:], dtype=np.int64)))
+
+
 def _reduced_axes(k):
     axis = k.attr("axis")
     return range(len(k.inputs[0].shape)) if axis is None else [a % len(k.inputs[0].shape) for a in axis]
@@ -151,13 +158,11 @@ def _arg_reduce(greater):
 
     def kernel(k):
         x = k.inputs[0]
-        axis = k.attr("axis") % len(x.shape)
-        if x.shape[axis] == 0:
+        outer, length, inner = around_axis(x.shape, k.attr("axis"))
+        if length == 0:
             k.decline("arg reduction over an empty axis")
-        outer = int(np.prod(x.shape[:axis], dtype=np.int64))
-        inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
         k.launch(reduce.arg_reduce_launch(better["f" if x.dtype.kind == "f" else "iu"], x.dtype, k.dtypes[0], x,
-                                          k.output(0), outer, x.shape[axis], inner))
+                                          k.output(0), outer, length, inner))
     return kernel
 
 

@@ -2,6 +2,7 @@
 import numpy as np
 
 from flowgraph.backends.opencl import elementwise, opencl_kernel
+from flowgraph.backends.opencl.math_kernels import around_axis
 from opencl import conv, nn
 
 elementwise("SigmoidCrossEntropyWithLogits", {"f": "fmax({0}, ({T})0) - {0} * {1} + log1p(exp(-fabs({0})))"})
@@ -10,10 +11,8 @@ elementwise("SigmoidCrossEntropyWithLogits", {"f": "fmax({0}, ({T})0) - {0} * {1
 def _softmax(log):
     def kernel(k):
         x = k.inputs[0]
-        axis = k.attr("axis") % len(x.shape)
-        outer = int(np.prod(x.shape[:axis], dtype=np.int64))
-        inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
-        k.launch(nn.softmax(x.dtype, x, k.output(0), outer, x.shape[axis], inner, log=log))
+        outer, length, inner = around_axis(x.shape, k.attr("axis"))
+        k.launch(nn.softmax(x.dtype, x, k.output(0), outer, length, inner, log=log))
     return kernel
 
 

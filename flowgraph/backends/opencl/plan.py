@@ -87,7 +87,7 @@ class OpenCLPlan:
     def run(self, feed_values):
         device = self.device
         with self._lock:
-            feeds = [np.ascontiguousarray(v) for v in feed_values]
+            feeds = [np.asarray(v, order="C") for v in feed_values]
             spec = self.specialization(feeds)
             hvals = self.host_values
             if len(hvals) < spec.num_host_values:

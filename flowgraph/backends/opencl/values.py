@@ -108,8 +108,8 @@ def concrete_shapes(op, in_values):
     """The output shapes of `op` for these values of all its inputs (ref inputs included), or None when they
     depend on data."""
     static = [t.shape for t in op._outputs]
-    if all(s.is_fully_defined() for s in static):
-        return [tuple(s.as_list()) for s in static]
+    if all(s.is_fully_defined() for s in static) and all(t.shape.is_fully_defined() for t in op._inputs):
+        return [tuple(s.as_list()) for s in static]  # checked when the graph was built
     if any(v.dynamic for v in in_values) or op._opdef.shape_rule is None:
         return None
     fake = ConcreteOp(op, [_ConcreteTensor(t, v) for t, v in zip(op._inputs, in_values)])
