@@ -330,6 +330,21 @@ def test_environment_selects_the_default_device(monkeypatch):
         assert sess.device == "/opencl:0"
 
 
+def test_traced_runs_time_every_op():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, [4, 3])
+        w = tf.Variable(np.ones((3, 2), np.float32), name="w")
+        y = tf.nn.relu(tf.matmul(x, w, name="product") + 1.0, name="activation")
+        with tf.Session(device="opencl") as sess:
+            sess.run(w.initializer)
+            meta = tf.RunMetadata()
+            value = sess.run(y, {x: normal(4, 3)}, options=tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE),
+                             run_metadata=meta)
+    assert value.shape == (4, 2)
+    assert {"product", "activation", "w"} <= set(meta.step_stats)  # fused ops and variable reads take 0 s
+    assert meta.step_stats["product"] > 0 and all(t >= 0 for t in meta.step_stats.values())
+
+
 def test_devices_lists_numpy_and_opencl():
     found = tf.devices()
     assert found[0]["kind"] == "numpy"

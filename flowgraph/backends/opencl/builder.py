@@ -92,9 +92,7 @@ class Builder:
             self.position = position
             try:
                 outputs = self.visit(op)
-            except errors.OpError:
-                raise
-            except Exception as e:
+            except Exception as e:  # name the op and where it was built, keep TF's error class
                 raise op_error(e, op) from e
             for slot, value in zip(out_slots, outputs or ()):
                 value.consumers = self.consumers.get(slot, 0)
@@ -442,7 +440,7 @@ class Builder:
             enqueue = self.device.launcher(kernel, step.global_size, step.local_size)
             callables.append(enqueue if per_run is None else _with_hook(per_run, kernel, enqueue))
             num_launches += 1
-        return Specialization(self, callables, num_launches, fetches)
+        return Specialization(self, callables, [position for position, _, _ in self.steps], num_launches, fetches)
 
 
 class OpContext:
@@ -599,8 +597,9 @@ def _with_hook(per_run, kernel, enqueue):
 class Specialization:
     """A plan made for one set of feed shapes: run it as long as the variables hold the buffers it bound."""
 
-    def __init__(self, builder, steps, num_launches, fetches):
+    def __init__(self, builder, steps, positions, num_launches, fetches):
         self.steps = steps
+        self.positions = positions  # the schedule position (op) each step belongs to
         self.num_launches = num_launches
         self.feed_storages = builder.feed_storages
         self.cell_checks = builder.cell_checks

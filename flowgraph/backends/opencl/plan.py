@@ -6,6 +6,7 @@ once. Nothing is allocated or built during a run once its specialization exists;
 import collections
 import sys
 import threading
+import time
 
 import numpy as np
 
@@ -85,6 +86,11 @@ class OpenCLPlan:
         return spec
 
     def run(self, feed_values):
+        return self.run_traced(feed_values, None)
+
+    def run_traced(self, feed_values, step_stats):
+        """`run`; with a `step_stats` dict, also each op's seconds (the queue is drained after every op, so a
+        traced run is slower)."""
         device = self.device
         with self._lock:
             feeds = [np.asarray(v, order="C") for v in feed_values]
@@ -97,13 +103,35 @@ class OpenCLPlan:
                 for i, storage in spec.feed_storages:
                     if feeds[i].size:
                         device.upload(storage.buffer, feeds[i])
-                for step in spec.steps:
-                    step()
+                if step_stats is None:
+                    for step in spec.steps:
+                        step()
+                else:
+                    self._timed_steps(spec, step_stats)
                 device.stats.launches += spec.num_launches
                 results = self._fetch(spec, hvals)
             finally:
                 device.finish()
             return [r[()] if r.__class__ is np.ndarray and r.ndim == 0 else r for r in results]
+
+    def _timed_steps(self, spec, step_stats):
+        """Run the steps, timing each op's; ops fused into another's kernel (or only reading a variable) take 0."""
+        ops = self.schedule.ops
+        for op in ops:
+            if op.type != "Const":
+                step_stats.setdefault(op.name, 0.0)
+        device = self.device
+        device.finish()
+        start = time.perf_counter()
+        for i, (step, position) in enumerate(zip(spec.steps, spec.positions)):
+            step()
+            if i + 1 == len(spec.steps) or spec.positions[i + 1] != position:
+                device.finish()
+                now = time.perf_counter()
+                if 0 <= position < len(ops):
+                    name = ops[position].name
+                    step_stats[name] = step_stats.get(name, 0.0) + now - start
+                start = now
 
     def _fetch(self, spec, hvals):
         """Fetched values: downloads are enqueued into host arrays (reused when the caller dropped the last

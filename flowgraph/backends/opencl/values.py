@@ -107,6 +107,8 @@ class ConcreteOp:
 def concrete_shapes(op, in_values):
     """The output shapes of `op` for these values of all its inputs (ref inputs included), or None when they
     depend on data."""
+    if op._opdef.num_outputs == 0:
+        return []
     static = [t.shape for t in op._outputs]
     if all(s.is_fully_defined() for s in static) and all(t.shape.is_fully_defined() for t in op._inputs):
         return [tuple(s.as_list()) for s in static]  # checked when the graph was built
