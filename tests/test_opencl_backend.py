@@ -33,10 +33,18 @@ def normal(*shape, dtype=np.float32):
     return np.asarray(RNG.randn(*shape), dtype=dtype)
 
 
-def compare(fn, *arrays, rtol=1e-4, atol=1e-5, known_shapes=True):
-    """fn's outputs (a list) on OpenCL equal numpy's: same shapes, dtypes and values (NaN where numpy has NaN)."""
+def compare(fn, *arrays, rtol=1e-4, atol=1e-5, known_shapes=True, on_host=()):
+    """fn's outputs (a list) on OpenCL equal numpy's: same shapes, dtypes and values (NaN where numpy has NaN);
+    no op ran on the host but those of the types `on_host`."""
     expected, outs = evaluate(fn, *arrays, known_shapes=known_shapes)
-    got, _ = evaluate(fn, *arrays, device="opencl", known_shapes=known_shapes)
+    arrays = [np.asarray(a) for a in arrays]
+    with tf.Graph().as_default():
+        placeholders = [tf.placeholder(tf.as_dtype(a.dtype), a.shape if known_shapes else [None] * a.ndim)
+                        for a in arrays]
+        with tf.Session(device="opencl") as sess:
+            got = sess.run(fn(*placeholders), dict(zip(placeholders, arrays)))
+            report = sess.placement_report()
+    assert {kind for _, kind, _ in report} <= set(on_host), report
     if not isinstance(expected, list):
         expected, got, outs = [expected], [got], [outs]
     for e, g, t in zip(expected, got, outs):
@@ -162,6 +170,12 @@ def test_views_and_movement():
                 tf.fill([3, 2], 2.5), tf.zeros_like(x), tf.ones_like(x), tf.identity(x), tf.stop_gradient(x),
                 tf.stack([x, x], axis=1)] + tf.split(x, 3, axis=2) + tf.split(x, [1, 4], axis=1) + tf.unstack(x, axis=1)
     compare(ops, normal(4, 5, 6))
+
+
+def test_gradients_of_movement():
+    compare(lambda x: tf.gradients(tf.reduce_sum(x[1:3, ::2, -1] * 2) + tf.reduce_sum(tf.transpose(x) ** 2)
+                                   + tf.reduce_sum(tf.concat([x, x[:, :2]], 1)) + tf.reduce_sum(tf.tile(x, [1, 2, 1])),
+                                   x) + tf.shape_n([x, x[0]]), normal(4, 5, 6))
 
 
 def test_gather_one_hot_and_gradient():
@@ -494,8 +508,8 @@ def test_fusion_makes_one_kernel_of_an_elementwise_chain(device):
             assert device.stats.since(before)["launches"] == 1
             both = sess.run([y, middle], feed)  # a fetched intermediate is computed once and kept
     expected = np.maximum(feed[a] * feed[b] + feed[c], 0) * 2 - np.exp(-feed[a])
-    np.testing.assert_allclose(value, expected, rtol=1e-5)
-    np.testing.assert_allclose(both[0], expected, rtol=1e-5)
+    np.testing.assert_allclose(value, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(both[0], expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(both[1], feed[a] * feed[b], rtol=1e-6)
 
 

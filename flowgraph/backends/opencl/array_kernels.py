@@ -1,8 +1,8 @@
 """OpenCL kernels of the array ops: views, data movement, joins and splits, gathers, fills.
 
 Data movement is derived from the numpy kernel itself: run on element labels (1, 2, 3, ...), it tells where
-every output element comes from, once, when the plan is made. Strided patterns become strided copies;
-others (padding, tiling) copy through an index array.
+every output element comes from, once, when the plan is made (0: nowhere, padding or a gradient's zeros).
+Strided patterns become strided copies; others (padding, tiling) copy through an index array.
 """
 import numpy as np
 
@@ -32,24 +32,29 @@ def _labels(value, first):
     return np.arange(first, first + value.size, dtype=np.int64).reshape(value.shape)
 
 
-def _movement(k):
-    """Each output copies elements of input 0, chosen by its numpy kernel run on labels; padding is filled."""
-    x = k.inputs[0]
-    fill = 0
-    if k.op.type == "PadV2":
-        if k.inputs[2].host is None:
-            k.decline("the padding value is computed on the device")
-        fill = k.inputs[2].host
-    others = [v.host if v.host is not None else np.zeros(v.shape, np.int64) for v in k.inputs[1:]]
-    result = k.op._opdef.kernels["numpy"](_labels(x, 1), *others, **k.op._attrs)
-    results = [result] if len(k.outputs) == 1 else list(result)
-    for i, labels in enumerate(results):
-        k.launch(copy.gather(x.dtype, x, k.output(i), np.asarray(labels, dtype=np.int64) - 1, fill,
-                             k.builder.plan.max_items))
+def _movement(data_index):
+    """Each output copies elements of input `data_index`, chosen by the op's numpy kernel run on labels (the
+    other inputs are known on the host); padding is filled."""
+    def kernel(k):
+        x = k.inputs[data_index]
+        fill = 0
+        if k.op.type == "PadV2":
+            if k.inputs[2].host is None:
+                k.decline("the padding value is computed on the device")
+            fill = k.inputs[2].host
+        args = [_labels(x, 1) if i == data_index else v.host if v.host is not None else np.zeros(v.shape, np.int64)
+                for i, v in enumerate(k.inputs)]
+        result = k.op._opdef.kernels["numpy"](*args, **k.op._attrs)
+        results = [result] if len(k.outputs) == 1 else list(result)
+        for i, labels in enumerate(results):
+            k.launch(copy.gather(x.dtype, x, k.output(i), np.asarray(labels, dtype=np.int64) - 1, fill,
+                                 k.builder.plan.max_items))
+    return kernel
 
 
 for _name in MOVEMENT_OPS:
-    opencl_kernel(_name)(_movement)
+    opencl_kernel(_name)(_movement(0))
+opencl_kernel("StridedSliceGrad")(_movement(4))
 
 
 def _joining(k):

@@ -125,6 +125,8 @@ class Builder:
         on_device = self.plan.on_device(op)
         if kind in SHAPE_OPS and not inputs[0].dynamic:
             return [Value.constant(SHAPE_OPS[kind](inputs[0], op))]
+        if kind == "ShapeN" and not any(v.dynamic for v in inputs):
+            return [Value.constant(SHAPE_OPS["Shape"](v, op)) for v in inputs]
         if opdef.resource == "variable":
             return [self.read_variable(op) if on_device else self.host_op(op, inputs, None)[0]]
         if opdef.ref_inputs:
