@@ -204,8 +204,8 @@ def main():
         report("opencl_gemm", "n=%d" % n, "GFLOP/s", own, reference=numpy_rate, reference_name="numpy")
 
     fused, numpy_bandwidth = fused_bandwidth(args.seconds)
-    print("\n2. relu(a * b + c) over 16M floats: %.1f GB/s fused on OpenCL, %.1f GB/s numpy" % (fused,
-                                                                                           numpy_bandwidth))
+    print("\n2. relu(a * b + c) over 16M floats: %.1f GB/s fused on OpenCL, %.1f GB/s numpy"
+          % (fused, numpy_bandwidth))
     report("opencl_fused_elementwise", "relu(a*b+c), 16M floats", "GB/s", fused, reference=numpy_bandwidth,
            reference_name="numpy")
 
@@ -225,8 +225,9 @@ def main():
     print("\n5. MLP training steps per second (OpenCL / numpy)")
     for name, config in CONFIGS.items():
         device_rate, numpy_rate = mlp_rates(config, args.seconds)
-        print("   (%s) %s, batch %d, %s: %.1f / %.1f" % (name, "-".join(map(str, config["sizes"])), config["batch"],
-                                                       config["optimizer"], device_rate, numpy_rate))
+        print("   (%s) %s, batch %d, %s: %.1f / %.1f"
+              % (name, "-".join(map(str, config["sizes"])), config["batch"], config["optimizer"], device_rate,
+                 numpy_rate))
         report("opencl_mlp_steps", "mlp (%s)" % name, "steps/s", device_rate, reference=numpy_rate,
                reference_name="numpy")
 

@@ -9,7 +9,9 @@ import numpy as np
 from opencl.source import Launch, instantiate, suffix
 
 MR, NR = 6, 16
-DIRECT_FLOPS = 1 << 22  # below about this many multiply-adds, reading operands in place beats packing them
+# Reading operands in place beats packing them (two launches more) for products below about this many
+# multiply-adds, and for one narrow column panel (n <= 16) at any size.
+DIRECT_FLOPS = 1 << 19
 
 
 def panels(rows, cols):
@@ -68,7 +70,7 @@ def matmul_launches(dtype, a, b, c, m, n, k, a_strides, b_strides, a_offsets, b_
                                                   tuple(b_strides)]
         return [Launch(instantiate("gemm_generic.cl", dtype), "gemm_generic_" + suffix(dtype), args,
                        (-(-n // 8), m, batch))]
-    if m * n * k <= DIRECT_FLOPS:
+    if m * n * k <= DIRECT_FLOPS or n <= NR:
         a_panels, b_panels = panels(m, n)
         return [Launch(instantiate("gemm.cl"), "gemm_direct_f32",
                        [a, a_offsets, b, b_offsets, c] + [np.int32(v) for v in (m, n, k) + tuple(a_strides) +

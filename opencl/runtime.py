@@ -102,13 +102,16 @@ class Device:
         self.compute_units = int(cl_device.max_compute_units)
         self.is_cpu = bool(cl_device.type & cl.device_type.CPU)
         self.fp64 = "cl_khr_fp64" in cl_device.extensions
+        # About how many work-items one launch should have: a few per core on CPUs, where PoCL pays for each
+        # work-group and each runs a contiguous chunk; many on GPUs.
+        self.max_items = 16 * self.compute_units if self.is_cpu else 1 << 16
         self.context = cl.Context([cl_device])
         self.queue = cl.CommandQueue(self.context)
         self.pool = cl_tools.MemoryPool(cl_tools.ImmediateAllocator(self.queue))
         self.stats = Counters()
         self._programs = {}
         self._units = {}  # a launch's tuple of source snippets -> the program that defines its kernel
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # ---- memory ----------------------------------------------------------------------------------------------
 
@@ -187,12 +190,14 @@ class Device:
         """The program defining each launch's kernel. Kernels built before in this process are reused from their
         program; the new ones are built together, so a plan triggers at most one build, and a kernel compiled
         once (PoCL compiles each kernel at its first launch, ~0.2 s) is never compiled again for another plan."""
-        new_units = [unit for unit in dict.fromkeys(launch.source for launch in launches) if unit not in self._units]
-        if new_units:
-            program = self.program(source.program_source(new_units))
-            for unit in new_units:
-                self._units[unit] = program
-        return [self._units[launch.source] for launch in launches]
+        with self._lock:
+            new_units = [unit for unit in dict.fromkeys(launch.source for launch in launches)
+                         if unit not in self._units]
+            if new_units:
+                program = self.program(source.program_source(new_units))
+                for unit in new_units:
+                    self._units[unit] = program
+            return [self._units[launch.source] for launch in launches]
 
     def kernel(self, program, name):
         """A new kernel object (each plan step owns one, with its arguments set once)."""

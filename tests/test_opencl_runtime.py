@@ -85,8 +85,8 @@ def test_work_items_split_into_contiguous_chunks():
 
 
 def test_c_types():
-    assert [source.c_type(t) for t in (np.float32, np.float64, np.int64, np.bool_)] == ["float", "double", "long",
-                                                                                       "uchar"]
+    types = [source.c_type(t) for t in (np.float32, np.float64, np.int64, np.bool_)]
+    assert types == ["float", "double", "long", "uchar"]
     with pytest.raises(TypeError, match="float16"):
         source.c_type(np.float16)
 

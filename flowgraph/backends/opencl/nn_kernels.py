@@ -12,7 +12,8 @@ def _softmax(log):
     def kernel(k):
         x = k.inputs[0]
         outer, length, inner = around_axis(x.shape, k.attr("axis"))
-        k.launch(nn.softmax(x.dtype, x, k.output(0), outer, length, inner, log=log))
+        k.launch(nn.softmax(x.dtype, x, k.output(0), outer, length, inner, log=log,
+                            max_items=k.builder.plan.max_items))
     return kernel
 
 
@@ -24,7 +25,8 @@ opencl_kernel("LogSoftmax")(_softmax(True))
 def _softmax_xent(k):
     logits, labels = k.inputs
     rows, classes = logits.shape
-    k.launch(nn.softmax_xent(logits.dtype, logits, labels, k.output(0), k.output(1), rows, classes))
+    k.launch(nn.softmax_xent(logits.dtype, logits, labels, k.output(0), k.output(1), rows, classes,
+                             k.builder.plan.max_items))
 
 
 @opencl_kernel("SparseSoftmaxCrossEntropyWithLogits")
@@ -32,7 +34,7 @@ def _sparse_softmax_xent(k):
     logits, labels = k.inputs
     rows, classes = logits.shape
     k.launch(nn.sparse_softmax_xent(logits.dtype, labels.dtype, logits, labels, k.output(0), k.output(1), rows,
-                                    classes))
+                                    classes, k.builder.plan.max_items))
 
 
 # ---- convolution and pooling (NHWC) --------------------------------------------------------------------------

@@ -57,7 +57,7 @@ class OpenCLPlan:
         self.device = device
         self.default_kind = "opencl" if default_on_device else "numpy"
         self.host_values = [None] * len(schedule.feed_tensors)
-        self.max_items = 16 * device.compute_units if device.is_cpu else 1 << 16
+        self.max_items = device.max_items
         self._specs = collections.OrderedDict()
         self._lock = threading.Lock()
 
