@@ -128,3 +128,19 @@ def test_eager_values_survive_in_place_updates():
         assert np.all(v.numpy() < 1.0)
     finally:
         tf.disable_eager_execution()
+
+
+def test_opencl_out_of_memory_is_a_clear_error_and_the_session_stays_usable(monkeypatch):
+    from opencl import runtime
+    if not runtime.available():
+        pytest.skip("no OpenCL platform: install pyopencl and an OpenCL driver (PoCL on CPUs)")
+    x = tf.placeholder(tf.float32, [None, 256], name="x")
+    big = tf.matmul(x, tf.ones([256, 256]), name="big")
+    small = tf.reduce_sum(tf.constant([1.0, 2.0]))
+    with tf.Session(device="opencl") as sess:
+        monkeypatch.setattr(runtime.get_device(0), "max_allocation", 4096)
+        with pytest.raises(MemoryError, match="exceed the largest buffer"):
+            sess.run(big, {x: np.ones((64, 256), np.float32)})
+        monkeypatch.undo()
+        assert sess.run(small) == 3.0
+        np.testing.assert_allclose(sess.run(big, {x: np.ones((2, 256), np.float32)}), np.full((2, 256), 256.0))
