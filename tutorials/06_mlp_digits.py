@@ -89,10 +89,10 @@ print("restored predictions identical:", bool(np.array_equal(restored, predictio
 
 # %% [markdown]
 # ## Seeing the graph
-# The training graph, with the gradient and optimizer scopes collapsed to one node each.
+# The training graph, with the gradient, optimizer and saver scopes collapsed to one node each.
 
 # %%
 from flowgraph import viz  # noqa: E402
 
-png = viz.render(tf.get_default_graph(), out_path("06_mlp_graph"), format="png", collapse=["gradients", "Adam"])
+png = viz.render(tf.get_default_graph(), out_path("06_mlp_graph"), format="png", collapse=["gradients", "Adam", "save"])
 print("wrote", png)
