@@ -45,7 +45,6 @@ _tensor_operators.install(Variable)
 __version__ = "0.1.0"
 dtypes = _dtypes_module
 newaxis = None
-AUTO_REUSE = AUTO_REUSE  # noqa: F405,PLW0127 - from variable_scope
 
 
 def disable_eager_execution():
