@@ -39,24 +39,22 @@ init = tf.global_variables_initializer()
 
 opencl_available = any(d["kind"] == "opencl" for d in tf.devices())
 STEPS = steps(50, 5)
-losses = {}
+with tf.Session() as sess:  # one set of initial values, loaded into every device's session
+    sess.run(init)
+    initial_values = sess.run(tf.global_variables())
+
 for device in ["numpy"] + (["opencl"] if opencl_available else []):
     with tf.Session(device=device) as sess:
         sess.run(init)
-        initial = {v.name: value for v, value in zip(tf.global_variables(), sess.run(tf.global_variables()))}
-        if device == "opencl":  # the same starting point as the numpy run
-            for v in tf.global_variables():
-                v.load(first_values[v.name], sess)
-        else:
-            first_values = initial
+        for variable, value in zip(tf.global_variables(), initial_values):
+            variable.load(value, sess)
         sess.run(train_op, {x: inputs, y: labels})  # builds the plan (and compiles kernels on OpenCL)
         start = time.perf_counter()
         for _ in range(STEPS):
             loss_value, _ = sess.run([loss, train_op], {x: inputs, y: labels})
         rate = STEPS / (time.perf_counter() - start)
-        losses[device] = loss_value
         print("%-7s %6.1f steps/s  loss %.5f" % (device, rate, loss_value))
         if device == "opencl":
-            print(sess.placement_report())
+            print("ops that ran on the host:", sess.placement_report() or "none")
 if not opencl_available:
     print("no OpenCL device here: install PoCL (Debian's pocl-opencl-icd) and pyopencl to compare")
