@@ -81,7 +81,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
                 if not _differentiable(y):
                     raise TypeError("Gradients of %s (dtype %s) are not defined: ys must be floating point"
                                     % (y.name, y.dtype.name))
-                dy = array_ops.ones_like(y, name="grad_ys_%d" % i)
+                dy = (array_ops.ones(y.shape.as_list(), y.dtype, name="grad_ys_%d" % i)  # a constant: no step
+                      if y.shape.is_fully_defined() else array_ops.ones_like(y, name="grad_ys_%d" % i))
             else:
                 dy = convert_to_tensor(dy, dtype=y.dtype)
             grads.setdefault(y, []).append(dy)

@@ -91,7 +91,7 @@ def test_edges_carry_dtype_and_shape_and_control_edges_are_dashed():
     edges = _dot(tf.get_default_graph()).edges
     assert edges[("x", "hidden/MatMul")] == [{"label": "float32 [?,4]", "tooltip": "x:0"}]
     assert edges[("hidden/weights/read", "hidden/MatMul")][0]["label"] == "float32 [4,5]"
-    assert edges[("loss", "gradients/grad_ys_0")][0]["label"] == "float32 []"
+    assert edges[("gradients/grad_ys_0", "gradients/loss_grad/ReductionGrad")][0]["label"] == "float32 []"
     control = edges[("Adam/update_hidden/weights/ApplyAdam", "Adam")][0]
     assert control["style"] == "dashed"
     assert all("style" not in attrs for attrs in edges[("hidden/MatMul", "hidden/add")])

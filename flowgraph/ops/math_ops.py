@@ -88,20 +88,36 @@ def broadcast_to(input, shape, name=None):  # noqa: A002 - TF's argument name
     return apply_op("BroadcastTo", (convert_to_tensor(input), array_ops.shape_tensor(shape)), name=name)
 
 
-def reduce_to_shape(grad, like):
+def reduce_to_shape(grad, like, other=None):
     """Sum `grad` over the axes along which `like` was broadcast, so it has `like`'s shape.
 
-    The one helper every broadcasting op's gradient uses; static shapes avoid work when nothing was broadcast.
+    The one helper every broadcasting op's gradient uses. Static shapes avoid the work when nothing can have
+    been broadcast: equal known shapes, or (given the `other` operand) no axis where `like` could stretch.
     """
     if grad is None:
         return None
-    if grad.shape.is_fully_defined() and like.shape.is_fully_defined():
+    if like.shape.is_fully_defined():
         if grad.shape == like.shape:
             return grad
         target = array_ops.shape_tensor(like.shape.as_list())
+    elif other is not None and not _may_stretch(like.shape, other.shape):
+        return grad
     else:
         target = array_ops.shape(like)
     return apply_op("SumToShape", (grad, target))
+
+
+def _may_stretch(shape, other):
+    """Whether broadcasting `shape` against `other` may enlarge `shape` at run time (unknown dims included)."""
+    if shape.rank is None or other.rank is None or other.rank > shape.rank:
+        return True
+    aligned = [None] * (shape.rank - other.rank) + [("dim", d) for d in other.dims]
+    for mine, theirs in zip(shape.dims, aligned):
+        if theirs is None or theirs[1] == 1:  # no axis there, or a 1 that stretches to mine
+            continue
+        if mine is None or mine == 1:
+            return True
+    return False
 
 
 # ---- elementwise binary: declarations ----------------------------------------------------------------------
@@ -113,7 +129,7 @@ def _binary(type_name, grad, allowed=NUMERIC, dtype=None):
 
 def _grad_pair(op, gx, gy):
     x, y = op.inputs
-    return [reduce_to_shape(gx, x), reduce_to_shape(gy, y)]
+    return [reduce_to_shape(gx, x, y), reduce_to_shape(gy, y, x)]
 
 
 def _pow_grad(op, dy):
