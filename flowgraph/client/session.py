@@ -124,7 +124,7 @@ class BaseSession:
         self._default_ctx = None
 
     graph = property(lambda self: self._graph)
-    graph_def = property(lambda self: self._graph.as_graph_def() if hasattr(self._graph, "as_graph_def") else None)
+    graph_def = property(lambda self: self._graph.as_graph_def())
     sess_str = property(lambda self: "")
     device = property(lambda self: self._backend.device)
 
