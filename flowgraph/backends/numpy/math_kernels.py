@@ -280,7 +280,7 @@ def _cumsum(x, axis, exclusive, reverse):
     if reverse:
         x = np.flip(x, axis)
     total = np.cumsum(x, axis=axis, dtype=x.dtype)
-    if exclusive:  # shift by one along axis, zero first
+    if exclusive and x.shape[axis]:  # shift by one along axis, zero first
         total = np.roll(total, 1, axis=axis)
         first = [slice(None)] * x.ndim
         first[axis] = 0

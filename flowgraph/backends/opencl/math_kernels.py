@@ -1,9 +1,9 @@
 """OpenCL kernels of the math ops: matmul, reductions (and the reductions of gradients: SumToShape,
-BiasAddGrad, L2Loss), select and bias_add."""
+BiasAddGrad, L2Loss), running sums, select and bias_add."""
 import numpy as np
 
 from flowgraph.backends.opencl import opencl_kernel
-from opencl import gemm, reduce
+from opencl import gemm, reduce, scan
 from opencl.source import c_type
 
 _LIMITS = {"float": ("-INFINITY", "INFINITY"), "double": ("-INFINITY", "INFINITY"), "int": ("INT_MIN", "INT_MAX"),
@@ -168,6 +168,13 @@ def _arg_reduce(greater):
 
 opencl_kernel("ArgMax")(_arg_reduce(True))
 opencl_kernel("ArgMin")(_arg_reduce(False))
+
+
+@opencl_kernel("Cumsum")
+def _cumsum(k):
+    x = k.inputs[0]
+    outer, length, inner = around_axis(x.shape, k.attr("axis"))
+    k.launch(scan.cumsum(x.dtype, x, k.output(0), outer, length, inner, k.attr("exclusive"), k.attr("reverse")))
 
 
 @opencl_kernel("MatMul")
