@@ -27,3 +27,35 @@ def scatter_add_rows(dtype, dy, indices, out, outer, rows, inner, num_indices):
     return Launch(_source(dtype, indices.dtype), name,
                   [dy, indices, out, np.int32(num_indices), np.int32(rows), np.int32(inner), np.int32(chunk)],
                   (-(-inner // chunk), outer))
+
+
+def _nd_layout(shape, depth):
+    """The indexed dims of `shape` and the row stride of each, as gather_nd/scatter_nd read them."""
+    dims = [int(d) for d in shape[:depth]]
+    strides = [int(np.prod(dims[d + 1:], dtype=np.int64)) for d in range(depth)]
+    return np.array(dims + strides or [0], dtype=np.int64)
+
+
+def gather_nd(dtype, params, indices, out, params_shape, num_indices, depth):
+    """out[n, ...] = params[indices[n, :depth]] (rows of params seen as [prod(shape[:depth]), rest]); None
+    when empty."""
+    inner = int(np.prod(params_shape[depth:], dtype=np.int64))
+    if num_indices * inner == 0:
+        return None
+    name = "gather_nd_%s_%s" % (suffix(dtype), suffix(indices.dtype))
+    return Launch(_source(dtype, indices.dtype), name,
+                  [params, indices, _nd_layout(params_shape, depth), out, np.int32(depth), np.int32(inner)],
+                  (num_indices,))
+
+
+def scatter_nd(dtype, indices, updates, out, shape, num_indices, depth):
+    """out = zeros(shape) with updates[n, ...] added at indices[n, :depth]; None when empty."""
+    rows = int(np.prod(shape[:depth], dtype=np.int64))
+    inner = int(np.prod(shape[depth:], dtype=np.int64))
+    if rows * inner == 0:
+        return None
+    chunk = min(inner, 256)
+    name = "scatter_nd_%s_%s" % (suffix(dtype), suffix(indices.dtype))
+    return Launch(_source(dtype, indices.dtype), name,
+                  [indices, updates, _nd_layout(shape, depth), out, np.int32(depth), np.int32(num_indices),
+                   np.int64(rows), np.int32(inner), np.int32(chunk)], (-(-inner // chunk),))

@@ -185,13 +185,15 @@ def test_gather_one_hot_and_gradient():
                           tf.one_hot(i, 5, on_value=2.0, off_value=-1.0)], normal(4, 5, 6), indices)
 
 
-def test_gather_out_of_range_gives_zeros_on_the_device():
-    """TF's GPU semantics: a device kernel cannot raise mid-run; the numpy backend raises instead."""
+def test_gather_out_of_range_raises_when_fed_and_gives_zeros_when_computed_on_the_device():
+    """Fed indices are checked on the host as numpy does; a device kernel cannot raise mid-run (TF's GPU)."""
     with tf.Graph().as_default():
         params = tf.constant(normal(3, 2))
         i = tf.placeholder(tf.int32, [2])
         with tf.Session(device="opencl") as sess:
-            np.testing.assert_array_equal(sess.run(tf.gather(params, i), {i: [5, -1]}), np.zeros((2, 2)))
+            with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[0\] = 5 is not in \[0, 3\)"):
+                sess.run(tf.gather(params, i), {i: [5, -1]})
+            np.testing.assert_array_equal(sess.run(tf.gather(params, i * 5), {i: [1, 0]}), [[0, 0], params.eval()[0]])
 
 
 # ---- nn ------------------------------------------------------------------------------------------------------
@@ -207,13 +209,16 @@ def test_softmax_and_cross_entropies():
     compare(ops, logits, labels)
 
 
-def test_sparse_cross_entropy_bad_label_is_nan_on_the_device():
+def test_sparse_cross_entropy_bad_label_raises_when_fed_and_is_nan_when_computed_on_the_device():
     with tf.Graph().as_default():
         x = tf.constant(normal(2, 3))
         labels = tf.placeholder(tf.int32, [2])
         loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
+        computed = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels * 3, logits=x)
         with tf.Session(device="opencl") as sess:
-            value = sess.run(loss, {labels: [1, 3]})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="label value of 3"):
+                sess.run(loss, {labels: [1, 3]})
+            value = sess.run(computed, {labels: [0, 1]})
     assert np.isfinite(value[0]) and np.isnan(value[1])
 
 

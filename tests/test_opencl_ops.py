@@ -45,3 +45,79 @@ def test_cumsum_gradient_and_non_contiguous_feed():
         y = tf.cumsum(x * x, 1, exclusive=True) + tf.cumsum(x, 0, reverse=True)
         return [y] + tf.gradients(tf.reduce_sum(y * tf.range(1.0, 6.0)), x)
     compare(ops, normal(5, 7).T[1:, :5])
+
+
+# ---- n-d gathers and scatters ----------------------------------------------------------------------------------
+
+def _nd_indices(shape, depth, count, dtype=np.int32):
+    columns = [RNG.randint(0, d, count) for d in shape[:depth]]
+    return np.stack(columns, -1).astype(dtype) if depth else np.zeros((count, 0), dtype)
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_gather_nd_and_scatter_nd_with_gradients(depth):
+    params = normal(4, 5, 3)
+    indices = _nd_indices(params.shape, depth, 7).reshape(7, 1, depth)
+    shape = params.shape
+
+    def ops(x, i, updates):
+        gathered = tf.gather_nd(x, i)
+        scattered = tf.scatter_nd(i, updates, shape)
+        return [gathered, scattered, tf.gather_nd(x, tf.cast(i, tf.int64)),
+                tf.gradients(tf.reduce_sum(gathered * gathered), x)[0],
+                tf.gradients(tf.reduce_sum(scattered * scattered), updates)[0]]
+    compare(ops, params, indices, normal(7, 1, *shape[depth:]))
+
+
+@pytest.mark.parametrize("count", [1, 1023, 0])
+def test_gather_nd_odd_and_empty_counts_and_repeated_scatter(count):
+    params = normal(7, 3)
+    indices = _nd_indices(params.shape, 1, count)
+    indices[:count // 2] = 2  # repeated indices add up, in index order
+    compare(lambda x, i, u: [tf.gather_nd(x, i), tf.scatter_nd(i, u, [7, 3]), tf.scatter_nd(i, u[:, 0], [7])],
+            params, indices, normal(count, 3))
+
+
+def test_gather_nd_of_empty_params_and_non_contiguous_feeds():
+    compare(lambda x, i: [tf.gather_nd(x, i)], normal(3, 0), np.array([[2], [0]], np.int32))
+    compare(lambda x, i: [tf.gather_nd(x, i)], normal(6, 4).T, np.array([[1, 2, 9], [3, 5, 9], [0, 0, 9]], np.int32)[:, :2])
+
+
+def _run_on_device(build, feeds=None):
+    with tf.Graph().as_default():
+        fetches, placeholders = build()
+        with tf.Session(device="opencl") as sess:
+            return sess.run(fetches, dict(zip(placeholders, feeds or [])))
+
+
+def test_out_of_range_nd_indices_raise_as_on_numpy_when_fed_or_constant():
+    params = normal(4, 3)
+
+    def fed():
+        i = tf.placeholder(tf.int32, [2, 1])
+        return [tf.gather_nd(params, i, name="picked")], [i]
+
+    def fed_scatter():
+        i = tf.placeholder(tf.int64, [2, 1])
+        return [tf.scatter_nd(i, tf.ones([2, 3]), [4, 3], name="spread")], [i]
+
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"(?s)indices\[1\] = \[4\] does not index.*'picked'"):
+        _run_on_device(fed, [np.array([[0], [4]], np.int32)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"(?s)indices\[0\] = \[-1\] does not index.*'spread'"):
+        _run_on_device(fed_scatter, [np.array([[-1], [0]], np.int64)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match="'constant_indices'"):
+        _run_on_device(lambda: ([tf.gather_nd(tf.constant(params) * 2, [[9]], name="constant_indices")], []))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[0,1\] = 7 is not in \[0, 3\)"):
+        _run_on_device(lambda: ([tf.gather(tf.constant(params) * 2, [[0, 7]], axis=1)], []))
+
+
+def test_nd_indices_computed_on_the_device_follow_tf_gpu_kernels():
+    params = normal(4, 3)
+
+    def computed():
+        i = tf.placeholder(tf.int32, [2, 1])
+        shifted = i + 3
+        return [tf.gather_nd(params, shifted), tf.scatter_nd(shifted, tf.ones([2]), [4])], [i]
+    gathered, scattered = _run_on_device(computed, [np.array([[0], [1]], np.int32)])
+    np.testing.assert_array_equal(gathered, [params[3], np.zeros(3)])  # out of range: zeros
+    np.testing.assert_array_equal(scattered, [0, 0, 0, 1])  # out of range: dropped

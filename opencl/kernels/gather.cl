@@ -37,3 +37,50 @@ __kernel void scatter_add_rows_${S}_${IS}(__global const $T* restrict dy, __glob
     for (int r = r0; r < r1; r++) dst[r] += src[r];
   }
 }
+
+// The row of [rows, inner] data picked by one index tuple at[0..depth): layout holds the indexed dims, then the
+// row stride of each; -1 when a component is outside its dim.
+inline long nd_row_${S}_${IS}(__global const $I* at, __global const long* layout, const int depth) {
+  long row = 0;
+  for (int d = 0; d < depth; d++) {
+    const $I i = at[d];
+    if (i < 0 || i >= layout[d]) return -1;
+    row += (long)i * layout[depth + d];
+  }
+  return row;
+}
+
+// out[n, r] = params[row(indices[n, :]), r]; one work-item per index tuple. Out of range gives zeros.
+__kernel void gather_nd_${S}_${IS}(__global const $T* restrict params, __global const $I* restrict indices,
+                                   __global const long* restrict layout, __global $T* restrict out,
+                                   const int depth, const int inner) {
+  const int n = get_global_id(0);
+  const long row = nd_row_${S}_${IS}(indices + (long)n * depth, layout, depth);
+  __global $T* dst = out + (long)n * inner;
+  if (row < 0) {
+    for (int r = 0; r < inner; r++) dst[r] = 0;
+    return;
+  }
+  __global const $T* src = params + row * inner;
+  for (int r = 0; r < inner; r++) dst[r] = src[r];
+}
+
+// out = zeros [rows, inner]; out[row(indices[n, :]), r] += updates[n, r] in index order (deterministic). Each
+// work-item owns a chunk of the inner axis; an index tuple out of range adds nothing.
+__kernel void scatter_nd_${S}_${IS}(__global const $I* restrict indices, __global const $T* restrict updates,
+                                    __global const long* restrict layout, __global $T* restrict out,
+                                    const int depth, const int num_indices, const long rows, const int inner,
+                                    const int chunk) {
+  const int r0 = get_global_id(0) * chunk;
+  const int r1 = min(r0 + chunk, inner);
+  for (long row = 0; row < rows; row++) {
+    for (int r = r0; r < r1; r++) out[row * inner + r] = 0;
+  }
+  for (int n = 0; n < num_indices; n++) {
+    const long row = nd_row_${S}_${IS}(indices + (long)n * depth, layout, depth);
+    if (row < 0) continue;
+    __global const $T* src = updates + (long)n * inner;
+    __global $T* dst = out + row * inner;
+    for (int r = r0; r < r1; r++) dst[r] += src[r];
+  }
+}

@@ -297,7 +297,8 @@ def _boolean_mask_grad(dy, mask, shape, axis):
 
 # ---- gathering and scattering ------------------------------------------------------------------------------
 
-def _check_indices(indices, limit):
+def check_indices(indices, limit):
+    """InvalidArgumentError unless every index is in [0, limit) (device backends check host indices with it)."""
     bad = (indices < 0) | (indices >= limit)
     if np.any(bad):
         where = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -319,7 +320,7 @@ def _gather_key(params_ndim, indices, axis, batch_dims):
 
 @numpy_kernel("GatherV2")
 def _gather(params, indices, axis, batch_dims):
-    _check_indices(indices, params.shape[axis])
+    check_indices(indices, params.shape[axis])
     if batch_dims == 0:
         return np.take(params, indices, axis=axis)
     key, middle = _gather_key(params.ndim, indices, axis, batch_dims)
@@ -333,7 +334,7 @@ def _gather(params, indices, axis, batch_dims):
 @numpy_kernel("GatherGrad")
 def _gather_grad(dy, indices, params_shape, axis, batch_dims):
     dx = np.zeros(tuple(params_shape), dtype=dy.dtype)
-    _check_indices(indices, dx.shape[axis])
+    check_indices(indices, dx.shape[axis])
     if batch_dims == 0:
         np.add.at(dx, (slice(None),) * (axis % dx.ndim) + (indices,), dy)
         return dx
@@ -345,13 +346,18 @@ def _gather_grad(dy, indices, params_shape, axis, batch_dims):
     return dx
 
 
-def _nd_key(params_shape, indices):
+def check_nd_indices(params_shape, indices):
+    """InvalidArgumentError unless every innermost row of `indices` indexes into `params_shape`."""
     depth = indices.shape[-1]
-    bad = (indices < 0) | (indices >= np.asarray(params_shape[:depth]))
+    bad = (indices < 0) | (indices >= np.asarray(params_shape[:depth], dtype=np.int64))
     if np.any(bad):
         row = tuple(np.argwhere(bad)[0][:-1])
         raise _invalid("indices%s = [%s] does not index into param shape [%s]"
-                       % (list(row), ", ".join(map(str, indices[row].tolist())), ",".join(map(str, params_shape))))
+                       % ([int(r) for r in row], ", ".join(map(str, indices[row].tolist())), ",".join(map(str, params_shape))))
+
+
+def _nd_key(params_shape, indices):
+    check_nd_indices(params_shape, indices)
     return tuple(np.moveaxis(indices, -1, 0))
 
 
@@ -365,6 +371,8 @@ def _gather_nd(params, indices):
 @numpy_kernel("ScatterNd")
 def _scatter_nd(indices, updates, shape):
     out = np.zeros(tuple(shape), dtype=updates.dtype)
+    if indices.shape[-1] == 0:  # every update covers the whole output
+        return np.add.reduce(updates.reshape((-1,) + out.shape), axis=0, out=out)
     np.add.at(out, _nd_key(out.shape, indices), updates)
     return out
 

@@ -5,6 +5,7 @@ Scalars are Python floats, which numpy applies in the array's own dtype, so floa
 import numpy as np
 
 from flowgraph.backends.numpy import numpy_kernel
+from flowgraph.backends.numpy.donation import into_kernel
 from flowgraph.framework import errors
 
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -18,9 +19,19 @@ def _relu(x):
     return np.maximum(x, x.dtype.type(0))
 
 
+@into_kernel("Relu", positions=(0,))
+def _relu_into(x, out):
+    return np.maximum(x, x.dtype.type(0), out=out)
+
+
 @numpy_kernel("ReluGrad")
 def _relu_grad(dy, features):
     return dy * (features > 0)
+
+
+@into_kernel("ReluGrad")
+def _relu_grad_into(dy, features, out):
+    return np.multiply(dy, features > 0, out=out)
 
 
 @numpy_kernel("Relu6")
@@ -107,6 +118,13 @@ def _bias_add(value, bias, data_format):
     return value + bias
 
 
+@into_kernel("BiasAdd", positions=(0,))
+def _bias_add_into(value, bias, data_format, out):
+    if _bias_axis(data_format) == 1:
+        bias = bias.reshape((-1,) + (1,) * (value.ndim - 2))
+    return np.add(value, bias, out=out)
+
+
 @numpy_kernel("BiasAddGrad")
 def _bias_add_grad(dy, data_format):
     axis = _bias_axis(data_format) % dy.ndim
@@ -138,15 +156,20 @@ def _softmax_xent(logits, labels):
     return _xent(logits, labels)
 
 
-@numpy_kernel("SparseSoftmaxCrossEntropyWithLogits")
-def _sparse_softmax_xent(logits, labels):
-    """Indexes the label's logit instead of building a one-hot matrix (the hot path of classifiers)."""
-    classes = logits.shape[1]
+def check_labels(labels, classes):
+    """InvalidArgumentError unless every label is in [0, classes) (device backends check host labels with it)."""
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         bad = labels[(labels < 0) | (labels >= classes)]
         raise errors.InvalidArgumentError(
             None, None, "Received a label value of %d which is outside the valid range of [0, %d).  Label values: %s"
                         % (bad[0], classes, " ".join(str(v) for v in labels.ravel())))
+
+
+@numpy_kernel("SparseSoftmaxCrossEntropyWithLogits")
+def _sparse_softmax_xent(logits, labels):
+    """Indexes the label's logit instead of building a one-hot matrix (the hot path of classifiers)."""
+    classes = logits.shape[1]
+    check_labels(labels, classes)
     at_label = np.arange(0, labels.size * classes, classes) + labels  # flat index of each row's label
     shifted = _shifted(logits, 1)
     picked = shifted.take(at_label)

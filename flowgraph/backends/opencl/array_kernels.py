@@ -3,9 +3,13 @@
 Data movement is derived from the numpy kernel itself: run on element labels (1, 2, 3, ...), it tells where
 every output element comes from, once, when the plan is made (0: nowhere, padding or a gradient's zeros).
 Strided patterns become strided copies; others (padding, tiling) copy through an index array.
+
+Index inputs known on the host (constants, feeds) are checked there and raise as the numpy kernels do; indices
+computed on the device follow TF's GPU kernels: a gather out of range gives zeros, a scatter drops the update.
 """
 import numpy as np
 
+from flowgraph.backends.numpy.array_kernels import check_indices, check_nd_indices
 from flowgraph.backends.opencl import opencl_kernel
 from opencl import copy, gather
 
@@ -114,6 +118,7 @@ def _gather_layout(k, params_shape, indices):
 def _gather(k):
     params, indices = k.inputs
     outer, rows, inner, count = _gather_layout(k, params.shape, indices)
+    k.check_on_host(1, lambda i: check_indices(i, rows))
     k.launch(gather.gather_rows(params.dtype, params, indices, k.output(0), outer, rows, inner, count))
 
 
@@ -121,4 +126,23 @@ def _gather(k):
 def _gather_grad(k):
     dy, indices, _ = k.inputs
     outer, rows, inner, count = _gather_layout(k, k.shapes[0], indices)
+    k.check_on_host(1, lambda i: check_indices(i, rows))
     k.launch(gather.scatter_add_rows(dy.dtype, dy, indices, k.output(0), outer, rows, inner, count))
+
+
+@opencl_kernel("GatherNd")
+def _gather_nd(k):
+    params, indices = k.inputs
+    depth = indices.shape[-1]
+    k.check_on_host(1, lambda i: check_nd_indices(params.shape, i))
+    k.launch(gather.gather_nd(params.dtype, params, indices, k.output(0), params.shape,
+                              int(np.prod(indices.shape[:-1], dtype=np.int64)), depth))
+
+
+@opencl_kernel("ScatterNd")
+def _scatter_nd(k):
+    indices, updates, _ = k.inputs
+    shape, depth = k.shapes[0], indices.shape[-1]
+    k.check_on_host(0, lambda i: check_nd_indices(shape, i))
+    k.launch(gather.scatter_nd(updates.dtype, indices, updates, k.output(0), shape,
+                               int(np.prod(indices.shape[:-1], dtype=np.int64)), depth))

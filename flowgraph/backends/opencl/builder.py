@@ -483,6 +483,26 @@ class OpContext:
         """The value of input `i`, known on the host when the plan is made."""
         return self.inputs[i].host
 
+    def check_on_host(self, i, check):
+        """Run `check(array)`, which raises the numpy kernel's error, on input `i` wherever the host has it: now
+        for a constant, in each run before this op's launches for a feed or a value computed on the host.
+
+        A value computed on the device is not read back for it (that would stall every run); kernels then
+        follow TF's GPU behaviour, which their docstrings state.
+        """
+        value, op = self.inputs[i], self.op
+        if value.host is not None:
+            check(np.asarray(value.host))
+        elif value.runtime is not None:
+            hvals, slot = self.builder.plan.host_values, value.runtime
+
+            def check_each_run():
+                try:
+                    check(hvals[slot])
+                except Exception as e:
+                    raise op_error(e, op) from e
+            self.builder.call(check_each_run)
+
     def output(self, i=0):
         """Output `i` as a Value with device memory of its own."""
         if self.outputs[i] is None:

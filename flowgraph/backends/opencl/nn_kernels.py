@@ -1,6 +1,11 @@
-"""OpenCL kernels of the nn ops: softmax, log-softmax and the cross-entropies."""
+"""OpenCL kernels of the nn ops: softmax, log-softmax and the cross-entropies, convolution and pooling.
+
+Sparse labels known on the host (constants, feeds) are checked there and raise as on numpy; labels computed on
+the device follow TF's GPU kernel: a label out of range gives a NaN loss and gradient row.
+"""
 import numpy as np
 
+from flowgraph.backends.numpy.nn_kernels import check_labels
 from flowgraph.backends.opencl import elementwise, opencl_kernel
 from flowgraph.backends.opencl.math_kernels import around_axis
 from opencl import conv, nn
@@ -33,6 +38,7 @@ def _softmax_xent(k):
 def _sparse_softmax_xent(k):
     logits, labels = k.inputs
     rows, classes = logits.shape
+    k.check_on_host(1, lambda i: check_labels(i, classes))
     k.launch(nn.sparse_softmax_xent(logits.dtype, labels.dtype, logits, labels, k.output(0), k.output(1), rows,
                                     classes, k.builder.plan.max_items))
 
