@@ -6,6 +6,7 @@ import time
 import numpy as np
 
 from flowgraph.backends.numpy import VIEW_OPS
+from flowgraph.backends.numpy.donation import INTO_KERNELS, donating_step
 from flowgraph.framework import errors
 
 CHECK_KERNELS = os.environ.get("FLOWGRAPH_CHECK_KERNELS") == "1"
@@ -32,7 +33,9 @@ class NumpyPlan:
         self.fetch_copies = [s in fed or producers[s].type in VIEW_OPS for s in self.fetch_slots]
         if CHECK_KERNELS:
             self.steps = [_checked(step, op) for step, op in zip(self.steps, self.ops)]
-        self.steps = [step + (dead,) for step, dead in zip(self.steps, _dead_after(self.steps, self.fetch_slots))]
+        deads = _dead_after(self.steps, self.fetch_slots)
+        self.steps = [_with_donation(step, op, dead, self.template, fed, store) + (dead,)
+                      for step, op, dead in zip(self.steps, self.ops, deads)]
 
     def run(self, feed_values):
         vals = self.template.copy()
@@ -40,20 +43,20 @@ class NumpyPlan:
             vals[slot] = value
         step = None
         try:
-            for step in self.steps:
+            for step in self.steps:  # results go straight into vals: no stray reference may block donation
                 fn, ins, out, dead = step
-                n = len(ins)
-                if n == 1:
-                    result = fn(vals[ins[0]])
-                elif n == 2:
-                    result = fn(vals[ins[0]], vals[ins[1]])
-                else:
-                    result = fn(*[vals[i] for i in ins])
                 if out.__class__ is int:
-                    vals[out] = result
+                    n = len(ins)
+                    if n == 1:
+                        vals[out] = fn(vals[ins[0]])
+                    elif n == 2:
+                        vals[out] = fn(vals[ins[0]], vals[ins[1]])
+                    else:
+                        vals[out] = fn(*[vals[i] for i in ins])
                 elif out:
-                    for slot, value in zip(out, result):
-                        vals[slot] = value
+                    _store_outputs(vals, out, fn(*[vals[i] for i in ins]))
+                else:
+                    fn(*[vals[i] for i in ins])
                 for slot in dead:
                     vals[slot] = None
         except Exception as e:  # name the op and where it was built, keep TF's error class
@@ -79,6 +82,12 @@ class NumpyPlan:
                 for slot, value in zip(out, result):
                     vals[slot] = value
         return [fetched(vals[s], copy) for s, copy in zip(self.fetch_slots, self.fetch_copies)]
+
+
+def _store_outputs(vals, out, results):
+    """Put a multi-output step's results into their slots."""
+    for slot, value in zip(out, results):
+        vals[slot] = value
 
 
 def _dead_after(steps, fetch_slots):
@@ -118,15 +127,41 @@ def _step(op, opdef, in_slots, outs, store):
     if kernel is None:
         raise errors.UnimplementedError(None, op, "Op %s has no numpy kernel (needed by %s)"
                                         % (opdef.type_name, op.describe()))
+    lead = _lead_arguments(op, opdef, store)
+    fn = functools.partial(kernel, *lead, **op._attrs) if lead or op._attrs else kernel
+    out = outs[0] if len(outs) == 1 and opdef.num_outputs == 1 else tuple(outs)
+    return fn, tuple(in_slots), out
+
+
+def _with_donation(step, op, dead, template, fed, store):
+    """`step` made to write its result into an input array read for the last time, where the op allows it
+    and nothing static rules it out (see donation.py; the run-time check proves the array unshared)."""
+    fn, ins, out = step
+    into = INTO_KERNELS.get(op.type)
+    if into is None or len(ins) not in (1, 2) or out.__class__ is not int:
+        return step
+    into_fn, positions = into
+    inputs = [t for i, t in enumerate(op._inputs) if i not in op._opdef.ref_inputs]
+    result = op._outputs[0]
+    for position in positions:
+        slot = ins[position] if position < len(ins) else None
+        if slot in dead and ins.count(slot) == 1 and slot not in fed and template[slot] is None and \
+                inputs[position].dtype == result.dtype and inputs[position].shape.is_compatible_with(result.shape):
+            lead, attrs = _lead_arguments(op, op._opdef, store), op._attrs
+            into_fn = functools.partial(into_fn, *lead, **attrs) if lead or attrs else into_fn
+            return donating_step(fn, into_fn, position, len(ins)), ins, out
+    return step
+
+
+def _lead_arguments(op, opdef, store):
+    """The session state a kernel receives before its inputs: the variable cell or generator, then ref cells."""
     lead = []
     if opdef.resource == "variable":
         lead.append(store.cell(op))
     elif opdef.resource == "rng":
         lead.append(store.generator(op))
     lead.extend(store.cell(op._inputs[i]._op) for i in opdef.ref_inputs)
-    fn = functools.partial(kernel, *lead, **op._attrs) if lead or op._attrs else kernel
-    out = outs[0] if len(outs) == 1 and opdef.num_outputs == 1 else tuple(outs)
-    return fn, tuple(in_slots), out
+    return lead
 
 
 def _checked(step, op):

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from flowgraph.backends.numpy import numpy_kernel
+from flowgraph.backends.numpy.donation import into_kernel
 from flowgraph.framework import errors
 
 # ---- elementwise -------------------------------------------------------------------------------------------
@@ -21,6 +22,13 @@ for _type_name, _ufunc in {
         "Sin": np.sin, "Cos": np.cos, "Tan": np.tan, "Tanh": np.tanh, "Floor": np.floor, "Ceil": np.ceil,
         "IsNan": np.isnan, "IsInf": np.isinf, "IsFinite": np.isfinite, "LogicalNot": np.logical_not}.items():
     numpy_kernel(_type_name)(_ufunc)
+
+for _type_name, _ufunc in {"AddV2": np.add, "Sub": np.subtract, "Mul": np.multiply, "Maximum": np.maximum,
+                           "Minimum": np.minimum}.items():
+    into_kernel(_type_name)(_ufunc)
+for _type_name, _ufunc in {"Neg": np.negative, "Abs": np.abs, "Square": np.square, "Tanh": np.tanh,
+                           "Floor": np.floor, "Ceil": np.ceil, "Sin": np.sin, "Cos": np.cos}.items():
+    into_kernel(_type_name, positions=(0,))(_ufunc)
 
 
 def _quiet(ufunc):

@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 from flowgraph.backends.numpy import numpy_kernel
+from flowgraph.backends.numpy.donation import into_kernel
 from flowgraph.ops import training_ops  # noqa: F401 - declares the ops these kernels register for
 
 
@@ -40,6 +41,19 @@ def _apply_gradient_descent(var, alpha, delta, use_locking):
         new = _fresh(np.multiply(delta, alpha))
         var.value = np.subtract(var.read(), new, out=new)
     return new
+
+
+@into_kernel("ApplyGradientDescent", positions=(1,))
+def _apply_gradient_descent_into(var, alpha, delta, use_locking, out):
+    """As the kernel, scaling the gradient in its own array (the run reads it for the last time here)."""
+    step = np.multiply(delta, alpha, out=out)
+    with var.lock:
+        target = _unshared(var)
+        if target is not None and target.shape == step.shape:
+            target -= step
+            return target
+        var.value = np.subtract(var.read(), step, out=step)
+    return step
 
 
 @numpy_kernel("ApplyMomentum")
