@@ -4,6 +4,11 @@ Fusion builds one such kernel for a whole chain of elementwise ops. Each work-it
 of the output. Inputs are indexed by broadcasting: shapes are collapsed first (adjacent axes merge when every
 input strides them alike), so the common cases (same shape, scalar, bias row) need no index arithmetic; others
 walk the output in runs along its last axis and recompute offsets once per run.
+
+A kernel that moves more bytes than the device's cache holds is bound by memory bandwidth: its vector loop
+then writes with streaming stores, which skip reading each output line before overwriting it (on a CPU that
+read is a fifth of the traffic of a three-input kernel; measured 10-20% faster at 16M floats, no faster
+when the output would still be in cache for the next kernel).
 """
 import hashlib
 
@@ -84,14 +89,15 @@ def plan_operands(out_shape, inputs):
     return operands, dims
 
 
-def kernel_source(operands, out_types, body, rank, vector_body=None):
+def kernel_source(operands, out_types, body, rank, vector_body=None, stream=False):
     """(name, source) of an elementwise kernel. In `body`, inputs are x0, x1, ... and it assigns y0, y1, ...
 
     With `vector_body` (the same body over VECTOR-wide types) and no broadcast operand, the loop runs VECTOR
     elements per step with vector loads and stores, then finishes the chunk one element at a time: math
-    functions then use their vector forms, several times faster. The text depends only on types, operand
-    modes, the bodies and the collapsed rank; sizes and strides are arguments, so one build serves every
-    shape of that pattern.
+    functions then use their vector forms, several times faster. With `stream`, the vector loop stores with
+    STREAM_STORE, which needs each chunk to start at a multiple of VECTOR elements. The text depends only on
+    types, operand modes, the bodies, the collapsed rank and `stream`; sizes and strides are arguments, so
+    one build serves every shape of that pattern.
     """
     params, preload, loads, vector_loads = [], [], [], []
     broadcasting = [k for k, op in enumerate(operands) if op.mode == BROADCAST]
@@ -127,10 +133,16 @@ def kernel_source(operands, out_types, body, rank, vector_body=None):
         loop = "  int i = start;\n"
         if vector_body is not None:
             vector_declare = " ".join("%s%d y%d;" % (t, VECTOR, m) for m, t in enumerate(out_types))
-            vector_stores = " ".join("vstore%d(y%d, 0, q%d + i);" % (VECTOR, m, m) for m in range(len(out_types)))
+            if stream:
+                vector_stores = " ".join("STREAM_STORE(y%d, (__global %s%d*)(q%d + i));" % (m, t, VECTOR, m)
+                                         for m, t in enumerate(out_types))
+            else:
+                vector_stores = " ".join("vstore%d(y%d, 0, q%d + i);" % (VECTOR, m, m) for m in range(len(out_types)))
             loop += ("  for (; i + %d <= end; i += %d) {\n      %s\n      %s\n      %s\n      %s\n  }\n"
                      % (VECTOR, VECTOR, vector_declare, "\n      ".join(vector_loads), vector_body, vector_stores))
         loop += "  for (; i < end; i++) {\n      %s\n  }" % inner
+        if stream and vector_body is not None:
+            loop += "\n  STREAM_FENCE();"
     else:
         offsets = "\n".join("    int o%d = 0;" % k for k in broadcasting)
         walk = ["    int rest = i;", "    int c = 0;"]
@@ -147,18 +159,23 @@ def kernel_source(operands, out_types, body, rank, vector_body=None):
     return name, "__kernel void %s%s" % (name, text)
 
 
-def launch(inputs, outputs, out_shape, body, vector_body=None, max_items=256, per_item=4096):
+def launch(inputs, outputs, out_shape, body, vector_body=None, max_items=256, per_item=4096, cache_bytes=None):
     """A Launch of the elementwise kernel for `body` (and `vector_body`, see kernel_source).
 
-    inputs: (operand, dtype, shape) where operand is a numpy scalar (passed by value) or has `.buffer`;
-    outputs: (operand, dtype), each of `out_shape`. None when the output is empty (nothing to launch).
+    inputs: (operand, dtype, shape) where operand is a numpy scalar (passed by value) or has `.buffer`, a
+    whole buffer (its start aligned for any vector type); outputs: (operand, dtype), each of `out_shape`.
+    With `cache_bytes` (the device's cache size), a kernel moving at least that many bytes streams its
+    stores. None when the output is empty (nothing to launch).
     """
     n = int(np.prod(out_shape, dtype=np.int64))
     if n == 0:
         return None
     operands, dims = plan_operands(out_shape, [(dt, shape, isinstance(x, np.generic)) for x, dt, shape in inputs])
-    name, source = kernel_source(operands, [c_type(dt) for _, dt in outputs], body, len(dims), vector_body)
-    items, chunk = work_items(n, per_item, max_items)
+    moved = n * sum(np.dtype(dt).itemsize for (_, dt, _), op in zip(inputs, operands) if op.mode == FULL)
+    moved += n * sum(np.dtype(dt).itemsize for _, dt in outputs)
+    stream = vector_body is not None and cache_bytes is not None and moved >= cache_bytes
+    name, source = kernel_source(operands, [c_type(dt) for _, dt in outputs], body, len(dims), vector_body, stream)
+    items, chunk = work_items(n, per_item, max_items, VECTOR)
     args = [x for x, _, _ in inputs] + [q for q, _ in outputs] + [np.int32(n), np.int32(chunk)]
     if any(op.mode == BROADCAST for op in operands):
         args.extend(np.int32(d) for d in dims)

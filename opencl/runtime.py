@@ -105,6 +105,7 @@ class Device:
         # About how many work-items one launch should have: a few per core on CPUs, where PoCL pays for each
         # work-group and each runs a contiguous chunk; many on GPUs.
         self.max_items = 16 * self.compute_units if self.is_cpu else 1 << 16
+        self.cache_bytes = int(cl_device.global_mem_cache_size)  # kernels moving more are bandwidth-bound
         self.context = cl.Context([cl_device])
         self.queue = cl.CommandQueue(self.context)
         self.pool = cl_tools.MemoryPool(cl_tools.ImmediateAllocator(self.queue))

@@ -26,6 +26,22 @@ HEADER = """#if defined(cl_khr_fp64)
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 #endif
 #pragma OPENCL FP_CONTRACT OFF
+/* Streaming stores: written straight to memory, with no read of the old cache line first. Where the compiler
+   lacks the builtin they are plain stores. x86 orders them weakly: the fence ends a kernel that made them. */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_nontemporal_store)
+#define STREAM_STORE(value, pointer) __builtin_nontemporal_store((value), (pointer))
+#endif
+#if __has_builtin(__builtin_ia32_sfence)
+#define STREAM_FENCE() __builtin_ia32_sfence()
+#endif
+#endif
+#ifndef STREAM_STORE
+#define STREAM_STORE(value, pointer) (*(pointer) = (value))
+#endif
+#ifndef STREAM_FENCE
+#define STREAM_FENCE()
+#endif
 """
 
 
@@ -108,8 +124,9 @@ def bind(kernel, launch, device):
     return constants
 
 
-def work_items(n, per_item, max_items=256):
-    """(global size, elements per work-item): contiguous chunks of at least `per_item` elements.
+def work_items(n, per_item, max_items=256, multiple=1):
+    """(global size, elements per work-item): contiguous chunks of at least `per_item` elements, each a
+    multiple of `multiple` elements (so every chunk of a vector loop starts aligned).
 
     CPU devices run one chunk per work-item far faster than one element each; capping the count keeps
     launches cheap while giving every core several chunks.
@@ -117,4 +134,5 @@ def work_items(n, per_item, max_items=256):
     n = int(n)
     items = max(1, min(max_items, -(-n // per_item)))
     chunk = -(-n // items)
+    chunk = -(-chunk // multiple) * multiple
     return -(-n // chunk), chunk

@@ -82,6 +82,7 @@ def test_work_items_split_into_contiguous_chunks():
     assert source.work_items(10, 4) == (3, 4)
     assert source.work_items(10 ** 6, 4096, max_items=32) == (32, 31250)
     assert source.work_items(1, 4096) == (1, 1)
+    assert source.work_items(1001, 100, max_items=4, multiple=8) == (4, 256)
 
 
 def test_c_types():
@@ -135,6 +136,32 @@ def test_elementwise_with_two_outputs_and_empty_shapes(device):
     np.testing.assert_array_equal(low.get(), np.minimum(a, 0))
     np.testing.assert_array_equal(high.get(), a > 0)
     assert elementwise.launch([], [(low, np.float32)], (0, 5), "y0 = 1;") is None
+
+
+@pytest.mark.parametrize("n", [8 * 37 + 5, 7, 8 * 512])
+def test_streaming_stores_give_the_same_values(device, n):
+    a, b, c = normal(n), normal(n), normal(n)
+    out = device.empty((n,), np.float32)
+    inputs = [(device.to_device(x), x.dtype, x.shape) for x in (a, b, c)]
+    body = "y0 = fmax(x0 * x1 + x2, ({T})0);"
+    launch = elementwise.launch(inputs, [(out, np.float32)], (n,), body.format(T="float"), body.format(T="float8"),
+                                per_item=64, cache_bytes=0)
+    assert "STREAM_STORE" in launch.source[0] and launch.args[-1] % elementwise.VECTOR == 0
+    run(device, launch)
+    np.testing.assert_array_equal(out.get(), np.maximum(a * b + c, 0))
+
+
+def test_only_kernels_moving_at_least_the_cache_size_stream(device):
+    n = 1024
+    a = device.to_device(normal(n))
+    out = device.empty((n,), np.float32)
+
+    def text(cache_bytes):
+        launch = elementwise.launch([(a, np.float32, (n,))], [(out, np.float32)], (n,), "y0 = x0;", "y0 = x0;",
+                                    cache_bytes=cache_bytes)
+        return launch.source[0]
+    assert "STREAM_STORE" in text(8 * n) and "STREAM_STORE" not in text(8 * n + 1)
+    assert "STREAM_STORE" not in text(None)
 
 
 def test_kernel_text_does_not_depend_on_sizes():

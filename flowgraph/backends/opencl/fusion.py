@@ -94,7 +94,7 @@ def emit(builder, shape, inputs, outputs, body):
     vector = render(cl_elementwise.VECTOR) if len(kinds) == 1 and next(iter(kinds)).kind == "f" else None
     args = [(leaf.scalar() if _by_value(leaf) else leaf, leaf.dtype, read_as) for leaf, read_as in leaves]
     builder.launch(cl_elementwise.launch(args, [(t, t.dtype) for t in targets], shape, render(1), vector,
-                                         max_items=builder.plan.max_items))
+                                         max_items=builder.plan.max_items, cache_bytes=builder.device.cache_bytes))
     for (wanted, _), target in zip(outputs, targets):
         if wanted is not None and wanted.storage is not target.storage:
             builder.copy(target, wanted)
