@@ -334,13 +334,3 @@ def test_v2_namespace():
     assert tf.cast(tf.constant([1.7]), tf.int32).numpy()[0] == 1
     assert isinstance(tf.reduce_sum(tf.ones([3])), tf.Tensor)
 
-
-def test_an_opencl_device_scope_in_eager_mode_says_ops_run_on_numpy(eager, caplog):
-    import flowgraph.v2 as tf2
-    from flowgraph.framework import graph
-    graph._warned_eager_device.clear()
-    with caplog.at_level("WARNING", logger="flowgraph"):
-        with tf2.device("/opencl:0"):
-            value = tf2.constant([1.0, 2.0]) * 2
-    assert "eager ops run on numpy" in caplog.text
-    assert value.device == "/numpy:0"

@@ -12,8 +12,8 @@ import numpy as np
 from flowgraph.backends import get_backend
 from flowgraph.backends.resources import ResourceStore
 from flowgraph.client.plan import Schedule
-from flowgraph.eager import tape
-from flowgraph.eager.tensor import EagerTensor
+from flowgraph.eager import placement, tape
+from flowgraph.eager.tensor import EagerTensor, is_host_value
 from flowgraph.gradients import gradients
 from flowgraph.ops import array_ops
 
@@ -30,6 +30,19 @@ def _unique(tensors):
 def _as_value(result):
     """Fetched 0-d values come back as numpy scalars; a 0-d string comes back as a Python object."""
     return result if isinstance(result, (np.ndarray, np.generic)) else np.asarray(result, dtype=object)
+
+
+def _device_of_call(variables):
+    """Where a call runs: on the OpenCL device of the eager device scope, else on the device its variables live
+    on, else on the default backend (None)."""
+    device = placement.scope_device()
+    if device is not None:
+        return device.name
+    for variable in variables:
+        value = variable._cell.value
+        if value is not None and not is_host_value(value):
+            return "/opencl:%d" % value.device.index
+    return None
 
 
 def _zeros_like(tensor):
@@ -68,19 +81,20 @@ class ConcreteFunction:
         return [None if p is None else results[p] for p in self._positions]
 
     def _run(self, fetches, recorded, values, variables):
-        key = (recorded, tuple(v._cell for v in variables))
+        device = _device_of_call(variables)
+        key = (recorded, tuple(v._cell for v in variables), device)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._make_plan(fetches, variables)
-        results = plan.run([getattr(v, "_value", v) for v in values])
+            plan = self._plans[key] = self._make_plan(fetches, variables, device)
+        results = plan.run([v._numpy_value() if isinstance(v, EagerTensor) else v for v in values])
         return [EagerTensor(r if r.__class__ is np.ndarray else _as_value(r)) for r in results]
 
-    def _make_plan(self, fetches, variables):
+    def _make_plan(self, fetches, variables, device):
         schedule = Schedule(fetches, self.targets, self.inputs)
         store = ResourceStore()
         for captured, variable in zip(self.graph.variables, variables):
             store.cells[self.graph.capture_variable(captured).op.name] = variable._cell
-        return get_backend().make_plan(schedule, store)
+        return get_backend(device).make_plan(schedule, store)
 
     # ---- differentiation -----------------------------------------------------------------------------------
     def _call_recorded(self, values, variables):

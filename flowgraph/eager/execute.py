@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from flowgraph.backends.numpy.executor import op_error
-from flowgraph.eager import tape
+from flowgraph.eager import placement, tape
 from flowgraph.eager.tape import EagerOp
 from flowgraph.eager.tensor import NUMPY_TO_DTYPE, EagerTensor
 from flowgraph.framework import errors, random_seed
@@ -56,6 +56,33 @@ def execute(opdef, inputs, attrs, name):
             attrs = opdef.full_attrs(attrs)
     else:
         attrs = info.defaults if info.defaults is not None else opdef.full_attrs(attrs)
+    device = placement.device_for(opdef, inputs)
+    if device is not None:
+        outputs = _execute_on_device(opdef, info, inputs, attrs, name, device)
+    else:
+        outputs = _execute_on_host(opdef, info, inputs, attrs, name)
+    if outputs is None:
+        return None
+    if CHECK_KERNELS:
+        _check_against_rules(opdef, inputs, attrs, outputs)
+    if tape.active and info.differentiable:
+        tape.record_op(opdef, inputs, attrs, outputs)
+    return outputs
+
+
+def _execute_on_host(opdef, info, inputs, attrs, name):
+    """Run the numpy kernel; returns the outputs as EagerTensors (None for an op without outputs)."""
+    result = _numpy_result(opdef, info, inputs, attrs, name)
+    n = info.num_outputs
+    if n == 1:
+        return EagerTensor(result if result.__class__ is np.ndarray else _as_value(result))
+    if n == 0:
+        return None
+    return [EagerTensor(v if v.__class__ is np.ndarray else _as_value(v)) for v in result]
+
+
+def _numpy_result(opdef, info, inputs, attrs, name):
+    """What the op's numpy kernel returns for `inputs` (device values are copied to the host)."""
     if info.kernel is None:
         raise errors.UnimplementedError(None, None, "Op %s has no numpy kernel [Op:%s]"
                                         % (opdef.type_name, opdef.type_name))
@@ -64,6 +91,10 @@ def execute(opdef, inputs, attrs, name):
             values = [t._value for t in inputs]
         except AttributeError:
             raise _not_eager(opdef, inputs) from None
+        for v in values:
+            if v.__class__ is not np.ndarray and not isinstance(v, np.generic):
+                values = [t._numpy_value() for t in inputs]
+                break
         if info.same:
             first = values[info.same[0]].dtype
             for i in info.same_rest if info.variadic_from is None else range(info.variadic_from, len(values)):
@@ -80,18 +111,27 @@ def execute(opdef, inputs, attrs, name):
         result = _execute_stateful(opdef, info, inputs, attrs, name)
     if info.copies:
         result = np.array(result)
+    return result
+
+
+def _execute_on_device(opdef, info, inputs, attrs, name, device):
+    """Run the op on an OpenCL `device` (see flowgraph.backends.opencl.eager); an op it has no kernel for runs
+    with numpy, its inputs copied to the host and its outputs back to the device."""
+    if opdef.resource is None and opdef.type_name != "Const" and (info.num_outputs or opdef.ref_inputs):
+        args = placement.device_args(opdef, inputs, device)
+        raw = None if args is None else device.run(opdef, attrs, args)
+        if raw is not None:
+            outputs = [EagerTensor(value, host) for value, host in raw]
+            return outputs[0] if info.num_outputs == 1 else outputs or None
+    cells = [inputs[i]._cell for i in opdef.ref_inputs if hasattr(inputs[i], "_cell")]
+    with device.host_updates(cells):
+        result = _numpy_result(opdef, info, inputs, attrs, name)
     n = info.num_outputs
     if n == 1:
-        outputs = EagerTensor(result if result.__class__ is np.ndarray else _as_value(result))
-    elif n == 0:
+        return placement.to_device(result, device)
+    if n == 0:
         return None
-    else:
-        outputs = [EagerTensor(v if v.__class__ is np.ndarray else _as_value(v)) for v in result]
-    if CHECK_KERNELS:
-        _check_against_rules(opdef, inputs, attrs, outputs)
-    if tape.active and info.differentiable:
-        tape.record_op(opdef, inputs, attrs, outputs)
-    return outputs
+    return [placement.to_device(v, device) for v in result]
 
 
 def _as_value(result):
@@ -136,7 +176,7 @@ def _execute_stateful(opdef, info, inputs, attrs, name):
                             % (opdef.input_names[min(i, len(opdef.input_names) - 1)], opdef.type_name, inputs[i]))
         lead.append(cell)
     try:
-        values = [t._value for i, t in enumerate(inputs) if i not in refs]
+        values = [t._numpy_value() for i, t in enumerate(inputs) if i not in refs]
     except AttributeError:
         raise _not_eager(opdef, inputs) from None
     _check_dtypes(opdef, info, [np.dtype(t.dtype.as_numpy_dtype) if i in refs else t._value.dtype

@@ -18,19 +18,22 @@ def _no_graph_attribute(attr):
 
 
 class EagerTensor:
-    """An immutable value held by the backend (a numpy array, or a numpy scalar for 0-d results).
+    """An immutable value held by the backend: a numpy array (or a numpy scalar for 0-d results), or an OpenCL
+    DeviceArray for values computed under an OpenCL device scope.
 
-    Ops on it run at once. Like TF2's tensors, `==` is elementwise; unlike them, hashing is by identity so
-    tensors may key dicts and sets.
+    `_mirror` caches the value's copy on the other side (the host copy of a device value, the device copy of a
+    host value), so each crossing happens once. Ops on it run at once. Like TF2's tensors, `==` is elementwise;
+    unlike them, hashing is by identity so tensors may key dicts and sets.
     """
 
-    __slots__ = ("_value", "_shape", "__weakref__")
+    __slots__ = ("_value", "_shape", "_mirror", "__weakref__")
     __array_priority__ = 100  # numpy defers `ndarray + EagerTensor` to EagerTensor.__radd__
     _is_eager_tensor = True
 
-    def __init__(self, value):
+    def __init__(self, value, mirror=None):
         self._value = value
         self._shape = None  # the TensorShape, made on first use
+        self._mirror = mirror
 
     @property
     def dtype(self):
@@ -47,7 +50,11 @@ class EagerTensor:
     def ndim(self):
         return self._value.ndim
 
-    device = property(lambda self: DEVICE)
+    @property
+    def device(self):
+        value = self._value
+        return DEVICE if is_host_value(value) else "/opencl:%d" % value.device.index
+
     backing_device = device
     name = _no_graph_attribute("name")
     op = _no_graph_attribute("op")
@@ -64,17 +71,24 @@ class EagerTensor:
 
     def numpy(self):
         """A copy of the value: an ndarray, or a numpy scalar for a 0-d tensor."""
-        value = self._value
+        value = self._numpy_value()
         if value.__class__ is np.ndarray:
             return value[()] if value.ndim == 0 else value.copy()
         return value
 
     def _numpy_value(self):
-        """The value without a copy, for constant folding and shape rules."""
-        return self._value
+        """The value on the host without a copy (a device value is copied to the host once), for numpy kernels,
+        constant folding and shape rules."""
+        value = self._value
+        if is_host_value(value):
+            return value
+        host = self._mirror
+        if host is None:
+            host = self._mirror = value.get()
+        return host
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._value)
+        value = np.asarray(self._numpy_value())
         if dtype is not None:
             value = value.astype(dtype, copy=False)
         return value.copy() if copy else value
@@ -91,7 +105,7 @@ class EagerTensor:
         if capture is not None:
             return capture(self)
         from flowgraph.ops import array_ops
-        return array_ops.constant(self._value, dtype=self.dtype)
+        return array_ops.constant(self._numpy_value(), dtype=self.dtype)
 
     # ---- Python protocols --------------------------------------------------------------------------------
     def __repr__(self):
@@ -104,7 +118,7 @@ class EagerTensor:
         return format(self.numpy(), format_spec)
 
     def __bool__(self):
-        return bool(self._value)
+        return bool(self._numpy_value())
 
     def __float__(self):
         return float(self._scalar())
@@ -118,9 +132,9 @@ class EagerTensor:
         return int(self._scalar())
 
     def _scalar(self):
-        if np.size(self._value) != 1:
+        if self._value.size != 1:
             raise TypeError("Only size-1 tensors can be converted to Python scalars, got shape %s" % self.shape)
-        return np.reshape(self._value, ())[()]
+        return np.reshape(self._numpy_value(), ())[()]
 
     def __len__(self):
         if self._value.ndim == 0:
@@ -155,10 +169,15 @@ class EagerTensor:
 tensor_operators.install(EagerTensor)
 
 
+def is_host_value(value):
+    """True for numpy values, False for device arrays."""
+    return value.__class__ is np.ndarray or isinstance(value, np.generic)
+
+
 def _numpy_text(tensor, is_repr):
     """The value as numpy prints it; a multi-line value starts on its own line (as TF prints it). A 0-d value
     prints as its scalar does (`3.0`, not `array(3., dtype=float32)`), as TF shows it."""
-    value = np.asarray(tensor._value)
+    value = np.asarray(tensor._numpy_value())
     if value.ndim == 0:
         return str(value[()]) if value.dtype != object else repr(value[()])
     text = repr(value) if is_repr else str(value)

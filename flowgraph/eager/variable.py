@@ -1,17 +1,34 @@
 """EagerVariable: `tf.Variable` while executing eagerly. Its value lives in a VariableCell that eager update ops
-and traced functions share, so an assign inside a `function` is seen outside it."""
+and traced functions share, so an assign inside a `function` is seen outside it.
+
+A variable created under an OpenCL device scope (or from a value on the device) lives on that device: updates
+run there and write its buffer in place, so each read is a device-side snapshot."""
 import copy
 
 from flowgraph.backends.resources import VariableCell
-from flowgraph.eager import tape
+from flowgraph.eager import placement, tape
 from flowgraph.eager.func_graph import init_scope
-from flowgraph.eager.tensor import DEVICE, EagerTensor, _numpy_text
+from flowgraph.eager.tensor import DEVICE, EagerTensor, _numpy_text, is_host_value
 from flowgraph.framework import context
 from flowgraph.framework.graph import get_default_graph
 from flowgraph.framework.op_registry import constant_value, convert_to_tensor
 from flowgraph.framework.shapes import TensorShape
 from flowgraph.ops import state_ops
 from flowgraph.variables import Variable
+
+
+def _stored_value(initial):
+    """The value a new variable holds: on the device of the scope it is created in, else where `initial` is; a
+    device value is copied, as updates write it in place."""
+    device = placement.scope_device()
+    value = initial._value
+    if device is None and not is_host_value(value):
+        device = placement.device_of(value)
+    if device is None or not device.holds(value.dtype):
+        return initial._numpy_value()
+    if is_host_value(value):
+        return device.upload(value)
+    return device.copy(placement.on_device(initial, device))
 
 
 class VariableHandle:
@@ -69,13 +86,14 @@ class EagerVariable(Variable):
         self._constraint = constraint
         self._initial_value = value
         self._cell = VariableCell(scope + "/" + base_name if scope else base_name)
-        self._cell.value = value._value
+        self._cell.value = _stored_value(value)
         self._handle = VariableHandle(self)
 
     name = property(lambda self: self._cell.name + ":0")
     dtype = property(lambda self: self._dtype)
     shape = property(lambda self: self._shape)
-    device = property(lambda self: DEVICE)
+    device = property(lambda self: DEVICE if is_host_value(self._cell.value) else
+                      "/opencl:%d" % self._cell.value.device.index)
     initializer = property(lambda self: None)  # eager variables are initialized when created
 
     # TF1-style code names things after `var.op.name` (optimizer slots, update scopes): the handle has that name
@@ -100,7 +118,8 @@ class EagerVariable(Variable):
     def _read(self):
         """The current value: an EagerTensor (recorded on tapes), or inside a function trace a graph read."""
         if context.executing_eagerly():
-            value = EagerTensor(self._cell.value)
+            value = self._cell.value
+            value = EagerTensor(value if is_host_value(value) else placement.device_of(value).copy(value))
             if tape.active:
                 tape.variable_read(self, value)
             return value

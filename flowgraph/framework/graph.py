@@ -1,6 +1,5 @@
 """Graph, Operation and Tensor: the static dataflow graph, its names, scopes and collections."""
 import contextlib
-import logging
 import os
 import re
 import sys
@@ -547,18 +546,9 @@ def control_dependencies(control_inputs):
 
 
 def device(device_name):
-    """Place the ops created inside on `device_name` ('/opencl:0', '/cpu:0', ...)."""
-    if device_name and isinstance(device_name, str) and "opencl" in device_name.lower():
-        from flowgraph.framework import context
-        if context.executing_eagerly() and not _warned_eager_device:
-            _warned_eager_device.append(device_name)
-            logging.getLogger("flowgraph").warning(
-                "eager ops run on numpy: %s places ops of graphs run by a Session, not eager ops",
-                device_name)
+    """Place the ops created inside on `device_name` ('/opencl:0', '/cpu:0', ...); eager ops and variables
+    created inside run and live there too."""
     return get_default_graph().device(device_name)
-
-
-_warned_eager_device = []
 
 
 def add_to_collection(name, value):
