@@ -121,3 +121,34 @@ def test_nd_indices_computed_on_the_device_follow_tf_gpu_kernels():
     gathered, scattered = _run_on_device(computed, [np.array([[0], [1]], np.int32)])
     np.testing.assert_array_equal(gathered, [params[3], np.zeros(3)])  # out of range: zeros
     np.testing.assert_array_equal(scattered, [0, 0, 0, 1])  # out of range: dropped
+
+
+# ---- top-k -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,k", [((1,), 1), ((7,), 3), ((1023,), 7), ((3, 1023), 1023), ((0, 5), 2), ((4, 6), 0),
+                                     ((2, 3, 8), 8)], ids=str)
+def test_top_k_sorted_with_ties_by_lower_index(shape, k):
+    x = np.round(normal(*shape) * 2) / 2  # many ties
+    x.flat[::5] = np.nan
+    compare(lambda x: list(tf.nn.top_k(x, k)) + [tf.nn.top_k(x, k, index_type=tf.int64)[1]], x)
+
+
+def test_top_k_integers_float64_gradient_and_non_contiguous_feed():
+    ints = RNG.randint(-3, 3, (5, 9)).astype(np.int32)
+    compare(lambda i, d: list(tf.nn.top_k(i, 4)) + list(tf.nn.top_k(d, 2)), ints, normal(9, 6, dtype=np.float64).T)
+
+    def ops(x):
+        values, _ = tf.nn.top_k(x, 3)
+        return [values] + tf.gradients(tf.reduce_sum(values * values), x)
+    compare(ops, normal(7, 5).T)
+
+
+def test_in_top_k_ties_non_finite_rows_and_bad_targets():
+    predictions = np.round(normal(9, 7) * 2) / 2
+    predictions[3, 2] = np.inf
+    predictions[4, 0] = np.nan
+    targets = RNG.randint(0, 7, 9).astype(np.int32)
+    targets[5], targets[6] = -1, 7
+    compare(lambda p, t: [tf.nn.in_top_k(p, t, k) for k in (1, 2, 7)]
+            + [tf.nn.in_top_k(p, tf.cast(t, tf.int64), tf.constant(3, tf.int64))], predictions, targets)
+    compare(lambda p, t: [tf.nn.in_top_k(p, t, 1)], normal(0, 3), np.zeros(0, np.int32))

@@ -1,4 +1,4 @@
-"""OpenCL kernels of the nn ops: softmax, log-softmax and the cross-entropies, convolution and pooling.
+"""OpenCL kernels of the nn ops: softmax, log-softmax and the cross-entropies, top-k, convolution and pooling.
 
 Sparse labels known on the host (constants, feeds) are checked there and raise as on numpy; labels computed on
 the device follow TF's GPU kernel: a label out of range gives a NaN loss and gradient row.
@@ -8,7 +8,7 @@ import numpy as np
 from flowgraph.backends.numpy.nn_kernels import check_labels
 from flowgraph.backends.opencl import elementwise, opencl_kernel
 from flowgraph.backends.opencl.math_kernels import around_axis
-from opencl import conv, nn
+from opencl import conv, nn, topk
 
 elementwise("SigmoidCrossEntropyWithLogits", {"f": "fmax({0}, ({T})0) - {0} * {1} + log1p(exp(-fabs({0})))"})
 
@@ -41,6 +41,26 @@ def _sparse_softmax_xent(k):
     k.check_on_host(1, lambda i: check_labels(i, classes))
     k.launch(nn.sparse_softmax_xent(logits.dtype, labels.dtype, logits, labels, k.output(0), k.output(1), rows,
                                     classes, k.builder.plan.max_items))
+
+
+@opencl_kernel("TopKV2")
+def _top_k(k):
+    x = k.inputs[0]
+    n = x.shape[-1]
+    count = int(k.host(1))
+    if count > n:
+        k.decline("k = %d is more than the %d columns (numpy raises)" % (count, n))
+    rows = int(np.prod(x.shape[:-1], dtype=np.int64))
+    k.launch(topk.top_k(x.dtype, x, k.output(0), k.output(1), k.dtypes[1], rows, n, count))
+
+
+@opencl_kernel("InTopKV2")
+def _in_top_k(k):
+    predictions, targets, _ = k.inputs
+    if predictions.dtype.kind != "f":
+        k.decline("in_top_k of %s predictions" % predictions.dtype.name)
+    rows, classes = predictions.shape
+    k.launch(topk.in_top_k(predictions.dtype, predictions, targets, k.output(0), rows, classes, int(k.host(2))))
 
 
 # ---- convolution and pooling (NHWC) --------------------------------------------------------------------------
