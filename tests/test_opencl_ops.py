@@ -152,3 +152,30 @@ def test_in_top_k_ties_non_finite_rows_and_bad_targets():
     compare(lambda p, t: [tf.nn.in_top_k(p, t, k) for k in (1, 2, 7)]
             + [tf.nn.in_top_k(p, tf.cast(t, tf.int64), tf.constant(3, tf.int64))], predictions, targets)
     compare(lambda p, t: [tf.nn.in_top_k(p, t, 1)], normal(0, 3), np.zeros(0, np.int32))
+
+
+# ---- integer floor division ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.int8, np.int16, np.uint8])
+def test_integer_floor_division_rounds_toward_minus_infinity(dtype):
+    info = np.iinfo(dtype)
+    x = RNG.randint(max(info.min, -100), min(info.max, 100), (7, 1023)).astype(dtype)
+    x[0, :3] = [info.min, info.max, 0]
+    y = RNG.randint(max(info.min, -9), 10, (1023,)).astype(dtype)
+    y[y == 0] = 1 if info.min == 0 else -1  # the smallest integer divided by -1 wraps, as in numpy
+    compare(lambda x, y: [tf.math.floordiv(x, y), tf.math.floormod(x, y), tf.math.floordiv(y, x[:1] * 0 + 3),
+                          tf.math.floormod(x[3:4], y)], x, y)
+
+
+def test_integer_division_by_a_fed_or_constant_zero_raises_and_a_computed_one_gives_zero():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.int32, [3])
+        y = tf.placeholder(tf.int32, [3])
+        with tf.Session(device="opencl") as sess:
+            with pytest.raises(tf.errors.InvalidArgumentError, match="(?s)Integer division by zero.*'quotient'"):
+                sess.run(tf.math.floordiv(x, y, name="quotient"), {x: [1, 2, 3], y: [1, 0, 1]})
+            with pytest.raises(tf.errors.InvalidArgumentError, match="Integer division by zero"):
+                sess.run(tf.math.floormod(x, [2, 0, 1]), {x: [1, 2, 3]})
+            quotient, remainder = sess.run([x // (y - 1), x % (y - 1)], {x: [7, -7, 3], y: [3, 0, 1]})
+    np.testing.assert_array_equal(quotient, [3, 7, 0])
+    np.testing.assert_array_equal(remainder, [1, 0, 0])
