@@ -132,3 +132,13 @@ def pool_grad(dtype, x, dy, dx, g, average, max_items=256):
     items, chunk = work_items(count, 1024, max_items)
     return Launch(_pool_source(dtype), "pool_grad_" + suffix(dtype),
                   [x, dy, g.array, dx, np.int32(count), np.int32(chunk), np.int32(bool(average))], (items,))
+
+
+def max_pool_grad_grad(dtype, x, grad, out, g, max_items=256):
+    """A Launch of out [N, out_h, out_w, c] = grad at each window's first maximum of x; None when empty."""
+    count = g.batch * g.pixels_per_image * g.channels
+    if count == 0:
+        return None
+    items, chunk = work_items(count, 1024, max_items)
+    return Launch(_pool_source(dtype), "max_pool_grad_grad_" + suffix(dtype),
+                  [x, grad, g.array, out, np.int32(count), np.int32(chunk)], (items,))

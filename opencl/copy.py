@@ -92,3 +92,19 @@ def scatter(dtype, src, dst, positions, max_items=256):
     base, strides = found
     return strided_copy(dtype, src, dst, np.shape(positions), contiguous_strides(np.shape(positions)), strides, 0,
                         base, max_items)
+
+
+def scatter_sum(dtype, src, dst, targets, size, max_items=256):
+    """A Launch adding every element of src (shaped like `targets`) into dst (of `size` elements, zeros first)
+    at flat position `targets` (negative: dropped); None when dst is empty. Elements meeting in one position
+    add in src's order."""
+    if size == 0:
+        return None
+    targets = np.asarray(targets, dtype=np.int64).ravel()
+    kept = np.flatnonzero(targets >= 0)
+    positions = kept[np.argsort(targets[kept], kind="stable")]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(targets[kept], minlength=size))])
+    items, chunk = work_items(size, 1024, max_items)
+    return Launch(instantiate("copy.cl", dtype), "gather_sum_" + suffix(dtype),
+                  [src, offsets.astype(np.int32), np.append(positions, 0).astype(np.int32), dst, np.int32(size),
+                   np.int32(chunk)], (items,))

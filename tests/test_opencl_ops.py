@@ -179,3 +179,29 @@ def test_integer_division_by_a_fed_or_constant_zero_raises_and_a_computed_one_gi
             quotient, remainder = sess.run([x // (y - 1), x % (y - 1)], {x: [7, -7, 3], y: [3, 0, 1]})
     np.testing.assert_array_equal(quotient, [3, 7, 0])
     np.testing.assert_array_equal(remainder, [1, 0, 0])
+
+
+# ---- gradients of padding and pooling -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(1, 7), (4, 5, 6), (2, 1023), (0, 3)], ids=str)
+def test_mirror_pad_gradient(shape):
+    def ops(x):
+        outs = []
+        for mode, widths in (("REFLECT", 0), ("SYMMETRIC", 1))[0 in shape:]:  # REFLECT cannot pad an empty axis
+            paddings = [[max(0, min(1, d - 1 + widths)), max(0, min(2, d - 1 + widths))] for d in shape]
+            y = tf.pad(x, paddings, mode=mode)
+            outs += [y] + tf.gradients(tf.reduce_sum(y * y), x)
+        return outs
+    compare(ops, normal(*shape))
+
+
+def test_max_pool_second_order_gradient():
+    def ops(x, c):
+        outs = []
+        for size, stride, padding in [(2, 2, "VALID"), (3, 2, "SAME"), (3, 1, "SAME")]:
+            y = tf.nn.max_pool(x, [1, size, size, 1], [1, stride, stride, 1], padding)
+            dx = tf.gradients(tf.reduce_sum(y * y), x)[0]
+            outs += tf.gradients(tf.reduce_sum(dx * c), x)
+        return outs
+    x = np.round(normal(2, 9, 7, 3) * 4) / 4  # ties: the first maximum of each window
+    compare(ops, x, normal(2, 9, 7, 3))

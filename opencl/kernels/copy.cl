@@ -52,3 +52,17 @@ __kernel void copy_indexed_$S(__global const $T* restrict src, __global const in
     dst[i] = at < 0 ? fill : src[at];
   }
 }
+
+// dst[i] = the sum of src[positions[j]] for j in [offsets[i], offsets[i + 1]), in that order: a scatter-add
+// whose pattern is known when the plan is made, turned into a gather so no two work-items write one element.
+__kernel void gather_sum_$S(__global const $T* restrict src, __global const int* restrict offsets,
+                            __global const int* restrict positions, __global $T* restrict dst, const int n,
+                            const int chunk) {
+  const int start = get_global_id(0) * chunk;
+  const int end = min(start + chunk, n);
+  for (int i = start; i < end; i++) {
+    $T total = 0;
+    for (int j = offsets[i]; j < offsets[i + 1]; j++) total += src[positions[j]];
+    dst[i] = total;
+  }
+}

@@ -100,3 +100,24 @@ __kernel void pool_grad_$S(__global const $T* restrict x, __global const $T* res
     dx[e] = total;
   }
 }
+
+// The gradient of the max pooling gradient: each window's first maximum in x picks its value of grad (an input
+// gradient, shaped like x); out is shaped like the pooled output.
+__kernel void max_pool_grad_grad_$S(__global const $T* restrict x, __global const $T* restrict grad,
+                                    __global const int* restrict g, __global $T* restrict out, const int count,
+                                    const int chunk) {
+  POOL_GEOMETRY
+  const int start = get_global_id(0) * chunk;
+  const int end = min(start + chunk, count);
+  for (int e = start; e < end; e++) {
+    const int c = e % channels;
+    const int ow = (e / channels) % out_w;
+    const int oh = (e / (channels * out_w)) % out_h;
+    const int n = e / (channels * out_w * out_h);
+    $T best;
+    const int at = window_argmax_$S(x, g, n, oh, ow, c, &best);
+    const int ih = oh * stride_h + at / kernel_w - top, iw = ow * stride_w + at % kernel_w - left;
+    out[e] = (ih >= 0 && ih < height && iw >= 0 && iw < width)
+             ? grad[(((long)n * height + ih) * width + iw) * channels + c] : 0;
+  }
+}

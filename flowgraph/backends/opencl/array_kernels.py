@@ -11,6 +11,7 @@ import numpy as np
 
 from flowgraph.backends.numpy.array_kernels import check_indices, check_nd_indices
 from flowgraph.backends.opencl import opencl_kernel
+from flowgraph.framework.op_registry import OP_DEFS
 from opencl import copy, gather
 
 VIEW_OPS = ("Identity", "StopGradient", "PlaceholderWithDefault", "Reshape", "ExpandDims", "Squeeze")
@@ -59,6 +60,16 @@ def _movement(data_index):
 for _name in MOVEMENT_OPS:
     opencl_kernel(_name)(_movement(0))
 opencl_kernel("StridedSliceGrad")(_movement(4))
+
+
+@opencl_kernel("MirrorPadGrad")
+def _mirror_pad_grad(k):
+    """Every element of dy adds into the element MirrorPad copied it from (MirrorPad run on labels says which)."""
+    dy, paddings = k.inputs
+    size = int(np.prod(k.shapes[0], dtype=np.int64))
+    mirror_pad = OP_DEFS["MirrorPad"].kernels["numpy"]
+    targets = mirror_pad(np.arange(size, dtype=np.int64).reshape(k.shapes[0]), paddings.host, k.attr("mode"))
+    k.launch(copy.scatter_sum(dy.dtype, dy, k.output(0), targets, size, k.builder.plan.max_items))
 
 
 def _joining(k):

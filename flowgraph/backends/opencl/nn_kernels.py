@@ -125,6 +125,13 @@ def _max_pool_grad(k):
                             k.builder.plan.max_items))
 
 
+@opencl_kernel("MaxPoolGradGrad")
+def _max_pool_grad_grad(k):
+    x, _, grad = k.inputs
+    k.launch(conv.max_pool_grad_grad(grad.dtype, x, grad, k.output(0), _pool_geometry(k, x.shape),
+                                     k.builder.plan.max_items))
+
+
 @opencl_kernel("AvgPoolGrad")
 def _avg_pool_grad(k):
     dy = k.inputs[1]
