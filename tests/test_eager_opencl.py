@@ -72,8 +72,8 @@ def test_results_stay_on_the_device_between_ops():
             loss = tf.reduce_sum(y * y)
     counts = _stats().since(before)
     assert counts["launches"] >= 6
-    # only the constant 2.0 goes to the device; nothing comes back until the value is asked for
-    assert counts["host_to_device"] == 1 and counts["device_to_host"] == 0 and counts["programs_built"] == 0
+    # the constant 2.0 went to the device once, in the first round; nothing comes back until asked for
+    assert counts["host_to_device"] == 0 and counts["device_to_host"] == 0 and counts["programs_built"] == 0
     before = _stats().snapshot()
     value = loss.numpy()
     assert float(loss) == value and str(loss).startswith("tf.Tensor(")  # the host copy is made once, then kept

@@ -114,6 +114,14 @@ def _numpy_result(opdef, info, inputs, attrs, name):
     return result
 
 
+# Results the host knows from their shape alone: kept as their host copy, so gradient rules that test for zeros
+# (constant_value) read no device memory.
+_KNOWN_ON_HOST = {
+    "ZerosLike": lambda value: np.zeros(value.shape, value.dtype),
+    "OnesLike": lambda value: np.ones(value.shape, value.dtype),
+}
+
+
 def _execute_on_device(opdef, info, inputs, attrs, name, device):
     """Run the op on an OpenCL `device` (see flowgraph.backends.opencl.eager); an op it has no kernel for runs
     with numpy, its inputs copied to the host and its outputs back to the device."""
@@ -122,6 +130,9 @@ def _execute_on_device(opdef, info, inputs, attrs, name, device):
         raw = None if args is None else device.run(opdef, attrs, args)
         if raw is not None:
             outputs = [EagerTensor(value, host) for value, host in raw]
+            known = _KNOWN_ON_HOST.get(opdef.type_name)
+            if known is not None:
+                outputs[0]._mirror = known(outputs[0]._value)
             return outputs[0] if info.num_outputs == 1 else outputs or None
     cells = [inputs[i]._cell for i in opdef.ref_inputs if hasattr(inputs[i], "_cell")]
     with device.host_updates(cells):

@@ -55,10 +55,10 @@ def on_device(tensor, device):
     """`tensor`'s value as a DeviceArray of `device`; a host value is copied there once (and kept)."""
     value = tensor._value
     if not is_host_value(value):
-        return value if value.device is device.device else device.upload(tensor._numpy_value())
+        return value if value.device is device.device else device.constant(tensor._numpy_value())
     mirror = tensor._mirror
     if mirror is None or mirror.device is not device.device:
-        mirror = tensor._mirror = device.upload(value)
+        mirror = tensor._mirror = device.constant(value)
     return mirror
 
 
@@ -88,4 +88,5 @@ def to_device(result, device):
     value = result if result.__class__ is np.ndarray else np.asarray(result)
     if not device.holds(value.dtype):
         return EagerTensor(result)
-    return EagerTensor(device.upload(value), value)
+    value = np.asarray(value, order="C")
+    return EagerTensor(device.constant(value), value)

@@ -8,6 +8,8 @@ the plan's layout and bound per call (their kernel arguments set again), so valu
 nothing is copied; each output gets a pooled buffer of its own. Scratch memory is the plan's, reused by every
 call (the queue is in order). Nothing waits for the device: results are read when the host asks for them.
 """
+import collections
+import math
 import threading
 
 import numpy as np
@@ -15,6 +17,7 @@ import numpy as np
 from flowgraph.backends.opencl import load_kernels
 from flowgraph.backends.opencl.builder import SUPPORTED_DTYPES, Builder, _HostUpdates
 from flowgraph.backends.opencl.memory import lay_out
+from flowgraph.backends.opencl.values import Value
 from flowgraph.backends.resources import ResourceStore, VariableCell
 from flowgraph.client.plan import Schedule
 from flowgraph.framework.graph import Graph
@@ -25,6 +28,8 @@ from opencl import source as cl_source
 from opencl.runtime import DeviceArray
 
 _ON_HOST = "on host"  # a compiled entry meaning: this op runs with its numpy kernel
+_SMALL_CONSTANT_BYTES = 64
+_MAX_SMALL_CONSTANTS = 1024
 
 
 class EagerDevice:
@@ -36,15 +41,35 @@ class EagerDevice:
         self.device = runtime.get_device(index)
         self._plans = {}
         self._lock = threading.Lock()
+        self._holds = {}
+        self._small_constants = collections.OrderedDict()
 
     def holds(self, dtype):
         """True when values of numpy `dtype` can live on this device."""
-        dtype = np.dtype(dtype)
-        return dtype in SUPPORTED_DTYPES and (dtype != np.float64 or self.device.fp64)
+        found = self._holds.get(dtype)
+        if found is None:
+            kind = np.dtype(dtype)
+            found = self._holds[dtype] = kind in SUPPORTED_DTYPES and (kind != np.float64 or self.device.fp64)
+        return found
 
     def upload(self, array):
         """A new DeviceArray holding a copy of the host `array`."""
         return self.device.to_device(np.asarray(array, order="C"))
+
+    def constant(self, array):
+        """A DeviceArray holding the value of the host `array`, which must never be written: small values
+        (learning rates, the scalars of expressions) are uploaded once per value and shared, as an upload
+        waits for the queue."""
+        if array.nbytes > _SMALL_CONSTANT_BYTES:
+            return self.upload(array)
+        key = (array.dtype, array.shape, array.tobytes())
+        cache = self._small_constants
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self.upload(array)
+            if len(cache) > _MAX_SMALL_CONSTANTS:
+                cache.popitem(last=False)
+        return found
 
     def copy(self, array):
         """A new DeviceArray with the value of `array` (a device-side copy): a snapshot of a variable."""
@@ -131,6 +156,12 @@ class _OneOpBuilder(Builder):
     def __init__(self, plan, feed_values, cells):
         super().__init__(plan, feed_values)
         self.cells = cells
+        for value in self.values.values():
+            value.runtime = None  # inputs are device values: never on the host during a call
+
+    def host_op(self, op, inputs, reason):
+        """Nothing to build: a one-op plan whose op would run on the host is not used (see `finish`)."""
+        return [Value(None, t.dtype.as_numpy_dtype) for t in op._outputs]
 
     def finish(self, fetches):
         if self.host_ops:
@@ -279,8 +310,9 @@ def _allocate(device, nbytes):
 
 
 def _copy(device, array):
-    result = DeviceArray(device, _allocate(device, array.nbytes), array.shape, array.dtype)
-    device.copy(result.buffer, array.buffer, array.nbytes)
+    nbytes = math.prod(array.shape) * array.dtype.itemsize
+    result = DeviceArray(device, _allocate(device, nbytes), array.shape, array.dtype)
+    device.copy(result.buffer, array.buffer, nbytes)
     return result
 
 
