@@ -75,20 +75,30 @@ class _Plan:
 
 def _feed_check(tensor):
     """A function that converts a fed value to the tensor's dtype and checks its shape, naming the tensor."""
-    np_dtype = tensor.dtype.as_numpy_dtype
+    np_dtype = np.dtype(tensor.dtype.as_numpy_dtype)  # numpy's canonical instance, so `is` compares dtypes
     dims = tensor.shape.dims
-    target_kind = np.dtype(np_dtype).kind
+    target_kind = np_dtype.kind
+
+    rank = None if dims is None else len(dims)
+    known = [(axis, d) for axis, d in enumerate(dims or ()) if d is not None]
 
     def check(value):
         if value.__class__ is not np.ndarray or value.dtype is not np_dtype:
             value = _convert_feed(value, np_dtype, target_kind, tensor)
-        if dims is not None:
+        if rank is not None:
             shape = value.shape
-            if len(shape) != len(dims) or any(d is not None and d != s for d, s in zip(dims, shape)):
-                raise ValueError("Cannot feed value of shape %s for Tensor '%s', which has shape '%s'"
-                                 % (shape, tensor.name, tensor.shape))
+            if len(shape) != rank:
+                _bad_feed_shape(shape, tensor)
+            for axis, d in known:
+                if shape[axis] != d:
+                    _bad_feed_shape(shape, tensor)
         return value
     return check
+
+
+def _bad_feed_shape(shape, tensor):
+    raise ValueError("Cannot feed value of shape %s for Tensor '%s', which has shape '%s'"
+                     % (shape, tensor.name, tensor.shape))
 
 
 def _convert_feed(value, np_dtype, target_kind, tensor):
@@ -146,6 +156,12 @@ class BaseSession:
             if plan is None:
                 plan = self._plan_for([fetches], [], feed_dict, (fetches, tuple(feed_dict)))
             return plan.run(list(feed_dict.values()))[0]
+        if fetches.__class__ is Operation and run_metadata is None:  # a training step: sess.run(train_op, feeds)
+            plan = self._plans.get((fetches, tuple(feed_dict)))
+            if plan is None:
+                plan = self._plan_for([], [fetches], feed_dict, (fetches, tuple(feed_dict)))
+            plan.run(list(feed_dict.values()))
+            return None
         if fetches.__class__ is list and run_metadata is None:  # a flat list seen before: no structure to build
             try:
                 plan = self._plans.get((tuple(fetches), tuple(feed_dict)))
@@ -171,10 +187,11 @@ class BaseSession:
         return rebuild([next(values) if isinstance(e, Tensor) else None for e in elements])
 
     def _plan_for(self, tensors, targets, feed_dict, key):
-        for t in tensors:
+        for t in tensors + targets:
             if t.graph is not self._graph:
-                raise ValueError("Fetch argument %r cannot be interpreted as a Tensor. (Tensor %s is not an element "
-                                 "of this graph.)" % (t, t))
+                kind = "Tensor" if isinstance(t, Tensor) else "Operation"
+                raise ValueError("Fetch argument %r cannot be interpreted as a %s. (%s %s is not an element of this "
+                                 "graph.)" % (t, kind, kind, t.name))
         feeds = [self._feed_tensor(k) for k in feed_dict]
         schedule = Schedule(tensors, targets, feeds)
         plan = _Plan(make_plan(self._backend, schedule, self._store), feeds, not targets)

@@ -10,6 +10,7 @@ from flowgraph.backends.numpy.donation import INTO_KERNELS, donating_step
 from flowgraph.framework import errors
 
 CHECK_KERNELS = os.environ.get("FLOWGRAPH_CHECK_KERNELS") == "1"
+_IDENTITIES = {"Identity", "StopGradient"}  # run as the same value under another name
 
 
 class NumpyPlan:
@@ -19,18 +20,24 @@ class NumpyPlan:
         self.template = [None] * schedule.num_slots
         self.steps = []
         self.ops = []
+        same_as = {}  # output slot of an Identity -> the slot holding its value: identities cost no step
+        rewritten = _slots_written_twice(schedule)  # a variable read again later: its first value needs a copy
         for op, outs in zip(schedule.ops, schedule.output_slots):
             opdef = op._opdef
+            ins = [same_as.get(s, s) for s in schedule.input_slots(op)]
             if opdef.type_name == "Const":
                 self.template[outs[0]] = op._attrs["value"]
-                continue
-            self.steps.append(_step(op, opdef, schedule.input_slots(op), outs, store))
-            self.ops.append(op)
+            elif opdef.type_name in _IDENTITIES and ins[0] not in rewritten:
+                same_as[outs[0]] = ins[0]
+            else:
+                self.steps.append(_step(op, opdef, ins, outs, store))
+                self.ops.append(op)
         self.feed_slots = [schedule.slot_of[t] for t in schedule.feed_tensors]
-        self.fetch_slots = schedule.fetch_slots
+        self.fetch_slots = [same_as.get(s, s) for s in schedule.fetch_slots]
         producers = {s: op for op, outs in zip(schedule.ops, schedule.output_slots) for s in outs}
         fed = set(self.feed_slots)
-        self.fetch_copies = [s in fed or producers[s].type in VIEW_OPS for s in self.fetch_slots]
+        self.fetch_copies = [s in fed or s in same_as or producers[s].type in VIEW_OPS
+                             for s in schedule.fetch_slots]
         if CHECK_KERNELS:
             self.steps = [_checked(step, op) for step, op in zip(self.steps, self.ops)]
         deads = _dead_after(self.steps, self.fetch_slots)
@@ -51,6 +58,8 @@ class NumpyPlan:
                         vals[out] = fn(vals[ins[0]])
                     elif n == 2:
                         vals[out] = fn(vals[ins[0]], vals[ins[1]])
+                    elif n == 0:
+                        vals[out] = fn()
                     else:
                         vals[out] = fn(*[vals[i] for i in ins])
                 elif out:
@@ -82,6 +91,14 @@ class NumpyPlan:
                 for slot, value in zip(out, result):
                     vals[slot] = value
         return [fetched(vals[s], copy) for s, copy in zip(self.fetch_slots, self.fetch_copies)]
+
+
+def _slots_written_twice(schedule):
+    seen, twice = set(), set()
+    for outs in schedule.output_slots:
+        for slot in outs:
+            (twice if slot in seen else seen).add(slot)
+    return twice
 
 
 def _store_outputs(vals, out, results):
@@ -128,7 +145,10 @@ def _step(op, opdef, in_slots, outs, store):
         raise errors.UnimplementedError(None, op, "Op %s has no numpy kernel (needed by %s)"
                                         % (opdef.type_name, op.describe()))
     lead = _lead_arguments(op, opdef, store)
-    fn = functools.partial(kernel, *lead, **op._attrs) if lead or op._attrs else kernel
+    if opdef.type_name == "VariableV2":
+        fn = lead[0].read  # the cell's own method: a variable read is the hottest step of a training run
+    else:
+        fn = functools.partial(kernel, *lead, **op._attrs) if lead or op._attrs else kernel
     out = outs[0] if len(outs) == 1 and opdef.num_outputs == 1 else tuple(outs)
     return fn, tuple(in_slots), out
 

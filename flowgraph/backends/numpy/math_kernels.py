@@ -165,7 +165,18 @@ def sum_to_shape(x, shape):
         return x
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and x.shape[i + lead] != 1)
+    if axes == (0,) and x.ndim == 2:
+        return column_sums(x).reshape(shape)
     return np.add.reduce(x, axis=axes, dtype=x.dtype).reshape(shape)
+
+
+def column_sums(x):
+    """Sums over axis 0 of a 2-D array (a bias gradient). For floats, a BLAS matrix-vector product: several
+    times faster than numpy's axis-0 reduction on batches of a few hundred rows, and more accurate (numpy
+    adds the rows one after another)."""
+    if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        return np.ones(x.shape[0], dtype=x.dtype) @ x
+    return np.add.reduce(x, axis=0, dtype=x.dtype)
 
 
 @numpy_kernel("BroadcastTo")

@@ -6,6 +6,7 @@ import numpy as np
 
 from flowgraph.backends.numpy import numpy_kernel
 from flowgraph.backends.numpy.donation import into_kernel
+from flowgraph.backends.numpy.math_kernels import column_sums
 from flowgraph.framework import errors
 
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -128,6 +129,8 @@ def _bias_add_into(value, bias, data_format, out):
 @numpy_kernel("BiasAddGrad")
 def _bias_add_grad(dy, data_format):
     axis = _bias_axis(data_format) % dy.ndim
+    if dy.ndim == 2 and axis == 1:
+        return column_sums(dy)
     return np.sum(dy, axis=tuple(i for i in range(dy.ndim) if i != axis), dtype=dy.dtype)
 
 
@@ -174,9 +177,10 @@ def _sparse_softmax_xent(logits, labels):
     shifted = _shifted(logits, 1)
     picked = shifted.take(at_label)
     backprop = np.exp(shifted, out=shifted)
-    total = np.add.reduce(backprop, axis=1, keepdims=True)
-    loss = np.log(total[:, 0]) - picked
-    backprop /= total
+    total = backprop @ np.ones(classes, dtype=backprop.dtype)  # row sums: BLAS beats numpy's short-axis reduce
+    loss = np.log(total)
+    loss -= picked
+    backprop /= total[:, None]
     backprop.ravel()[at_label] -= 1
     return loss, backprop
 
