@@ -105,6 +105,56 @@ def conv2d_backprop_filter(x, dy, dfilters, g, out_channels, scratch):
     return launches
 
 
+# ---- other element types (float64): one im2col matrix for the whole batch and the strided GEMM ----------------
+
+UNPACKED_MAX_BYTES = 256 << 20
+
+
+def unpacked_fits(g, dtype):
+    """Whether the whole batch's im2col matrix of `dtype` fits the bound the unpacked convolutions keep to."""
+    return g.batch * g.pixels_per_image * g.depth * np.dtype(dtype).itemsize <= UNPACKED_MAX_BYTES
+
+
+def _im2col(dtype, x, g, cols):
+    rows = g.batch * g.pixels_per_image
+    return Launch(instantiate("conv.cl", dtype), "im2col_" + suffix(dtype),
+                  [x, g.array, cols, np.int32(0), np.int32(g.depth)], (rows,)) if rows * g.depth else None
+
+
+def conv2d_unpacked(dtype, x, filters, out, g, out_channels, scratch):
+    """conv2d for element types without a packed GEMM: out [N*P, out_channels] = im2col(x) @ filters."""
+    rows = g.batch * g.pixels_per_image
+    if rows * out_channels == 0:
+        return []
+    cols = scratch(rows * g.depth * np.dtype(dtype).itemsize)
+    return [_im2col(dtype, x, g, cols)] + gemm.matmul_launches(
+        dtype, cols, filters, out, rows, out_channels, g.depth, (g.depth, 1), (out_channels, 1), [0], [0], scratch)
+
+
+def conv2d_backprop_input_unpacked(dtype, filters, dy, dx, g, out_channels, scratch, max_items=256):
+    """dx = col2im(dy @ filters^T), for element types without a packed GEMM."""
+    count = g.batch * g.height * g.width * g.channels
+    if count == 0:
+        return []
+    rows = g.batch * g.pixels_per_image
+    dcols = scratch(max(rows * g.depth, 1) * np.dtype(dtype).itemsize)
+    items, chunk = work_items(count, 1024, max_items)
+    return gemm.matmul_launches(dtype, dy, filters, dcols, rows, g.depth, out_channels, (out_channels, 1),
+                                (1, out_channels), [0], [0], scratch) + [
+        Launch(instantiate("conv.cl", dtype), "col2im_" + suffix(dtype),
+               [dcols, g.array, dx, np.int32(0), np.int32(count), np.int32(chunk)], (items,))]
+
+
+def conv2d_backprop_filter_unpacked(dtype, x, dy, dfilters, g, out_channels, scratch):
+    """dfilters = im2col(x)^T @ dy, for element types without a packed GEMM."""
+    rows = g.batch * g.pixels_per_image
+    if g.depth * out_channels == 0:
+        return []
+    cols = scratch(max(rows * g.depth, 1) * np.dtype(dtype).itemsize)
+    return [_im2col(dtype, x, g, cols)] + gemm.matmul_launches(
+        dtype, cols, dy, dfilters, g.depth, out_channels, rows, (1, g.depth), (out_channels, 1), [0], [0], scratch)
+
+
 _LOWEST = {"float": "-INFINITY", "double": "-INFINITY", "int": "INT_MIN", "long": "LONG_MIN", "char": "CHAR_MIN",
            "short": "SHRT_MIN", "uchar": "0", "ushort": "0"}
 

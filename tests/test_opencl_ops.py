@@ -205,3 +205,24 @@ def test_max_pool_second_order_gradient():
         return outs
     x = np.round(normal(2, 9, 7, 3) * 4) / 4  # ties: the first maximum of each window
     compare(ops, x, normal(2, 9, 7, 3))
+
+
+# ---- float64 convolution -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("strides,padding,dilations", [([1, 1, 1, 1], "SAME", [1, 1, 1, 1]),
+                                                       ([1, 2, 3, 1], "VALID", [1, 1, 1, 1]),
+                                                       ([1, 1, 1, 1], "SAME", [1, 2, 1, 1])])
+def test_float64_conv2d_and_its_gradients(strides, padding, dilations):
+    def ops(x, f):
+        y = tf.nn.conv2d(x, f, strides, padding, dilations=dilations)
+        return [y] + tf.gradients(tf.reduce_sum(y * y), [x, f])
+    compare(ops, normal(2, 9, 7, 3, dtype=np.float64), normal(3, 2, 3, 5, dtype=np.float64), rtol=1e-10, atol=1e-10)
+
+
+def test_float64_conv2d_of_empty_batch_and_non_contiguous_feed():
+    def ops(x, f):
+        y = tf.nn.conv2d(x, f, [1, 1, 1, 1], "SAME")
+        return [y] + tf.gradients(tf.reduce_sum(y * y), [x, f])
+    compare(ops, normal(0, 5, 5, 2, dtype=np.float64), normal(3, 3, 2, 4, dtype=np.float64), rtol=1e-10)
+    compare(ops, normal(1, 5, 6, 2, dtype=np.float64).transpose(0, 2, 1, 3),
+            normal(3, 3, 2, 4, dtype=np.float64), rtol=1e-10, atol=1e-10)

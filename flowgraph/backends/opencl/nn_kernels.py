@@ -75,31 +75,47 @@ def _geometry(k, input_shape, kernel_h, kernel_w, strides, dilations):
 
 
 def _conv_geometry(k, input_shape, filter_shape):
-    if k.dtypes[0] != np.float32:
-        k.decline("convolutions of %s" % k.dtypes[0].name)
-    return _geometry(k, input_shape, filter_shape[0], filter_shape[1], k.attr("strides"), k.attr("dilations"))
+    """The geometry, and whether the float32 kernels (packed GEMM, batch slices) compute it; other float types
+    take one im2col matrix for the whole batch, within a bound."""
+    dtype = k.dtypes[0]
+    if dtype.kind != "f":
+        k.decline("convolutions of %s" % dtype.name)
+    g = _geometry(k, input_shape, filter_shape[0], filter_shape[1], k.attr("strides"), k.attr("dilations"))
+    if dtype != np.float32 and not conv.unpacked_fits(g, dtype):
+        k.decline("a %s convolution whose im2col matrix exceeds %d MiB" % (dtype.name, conv.UNPACKED_MAX_BYTES >> 20))
+    return g, dtype == np.float32
 
 
 @opencl_kernel("Conv2D")
 def _conv2d(k):
     x, filters = k.inputs
-    g = _conv_geometry(k, x.shape, filters.shape)
-    k.launch(conv.conv2d(x, filters, k.output(0), g, filters.shape[3], k.scratch))
+    g, packed = _conv_geometry(k, x.shape, filters.shape)
+    if packed:
+        k.launch(conv.conv2d(x, filters, k.output(0), g, filters.shape[3], k.scratch))
+    else:
+        k.launch(conv.conv2d_unpacked(x.dtype, x, filters, k.output(0), g, filters.shape[3], k.scratch))
 
 
 @opencl_kernel("Conv2DBackpropInput")
 def _conv2d_backprop_input(k):
     _, filters, dy = k.inputs
-    g = _conv_geometry(k, k.shapes[0], filters.shape)
-    k.launch(conv.conv2d_backprop_input(filters, dy, k.output(0), g, filters.shape[3], k.scratch,
-                                        k.builder.plan.max_items))
+    g, packed = _conv_geometry(k, k.shapes[0], filters.shape)
+    if packed:
+        k.launch(conv.conv2d_backprop_input(filters, dy, k.output(0), g, filters.shape[3], k.scratch,
+                                            k.builder.plan.max_items))
+    else:
+        k.launch(conv.conv2d_backprop_input_unpacked(dy.dtype, filters, dy, k.output(0), g, filters.shape[3],
+                                                     k.scratch, k.builder.plan.max_items))
 
 
 @opencl_kernel("Conv2DBackpropFilter")
 def _conv2d_backprop_filter(k):
     x, _, dy = k.inputs
-    g = _conv_geometry(k, x.shape, k.shapes[0])
-    k.launch(conv.conv2d_backprop_filter(x, dy, k.output(0), g, k.shapes[0][3], k.scratch))
+    g, packed = _conv_geometry(k, x.shape, k.shapes[0])
+    if packed:
+        k.launch(conv.conv2d_backprop_filter(x, dy, k.output(0), g, k.shapes[0][3], k.scratch))
+    else:
+        k.launch(conv.conv2d_backprop_filter_unpacked(x.dtype, x, dy, k.output(0), g, k.shapes[0][3], k.scratch))
 
 
 def _pool_geometry(k, input_shape):
