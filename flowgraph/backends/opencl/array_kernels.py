@@ -94,6 +94,16 @@ for _name in ("ConcatV2", "Pack"):
     opencl_kernel(_name)(_joining)
 
 
+def _shape_from_values(k):
+    """An explicit fall-back: a plan lays out memory before a run, so an output whose shape depends on values
+    is computed on the host (the builder finds the shape unknown before it calls this)."""
+    k.decline("its output shape depends on input values, known only at run time")
+
+
+for _name in ("Unique", "Where", "BooleanMask"):
+    opencl_kernel(_name)(_shape_from_values)
+
+
 def _broadcast(value_index):
     """BroadcastTo and Fill: the output repeats one input (fused with whatever computes it)."""
     def kernel(k):

@@ -139,7 +139,7 @@ class Builder:
             shapes = concrete_shapes(op, self.with_refs(op, inputs))
             dtypes = [t.dtype.as_numpy_dtype for t in op._outputs]
             if shapes is None:
-                reason = "its output shape is known only at run time"
+                reason = "its output shape depends on input values, known only at run time"
             elif not isinstance(kernel, Elementwise):
                 try:
                     return self.run_kernel(op, kernel, inputs, shapes, dtypes)
