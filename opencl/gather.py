@@ -1,7 +1,9 @@
-"""Row gathers by index on the device (embedding lookups, `tf.gather`) and their scatter-add adjoint."""
+"""Gathers by index on the device (embedding lookups, `tf.gather`, `tf.gather_nd`), their scatter-add adjoints,
+and sequence reversal by per-row lengths."""
 import numpy as np
 
-from opencl.source import Launch, c_type, instantiate, suffix
+from opencl.copy import contiguous_strides
+from opencl.source import Launch, c_type, instantiate, suffix, work_items
 
 
 def _source(dtype, index_dtype):
@@ -59,3 +61,17 @@ def scatter_nd(dtype, indices, updates, out, shape, num_indices, depth):
     return Launch(_source(dtype, indices.dtype), name,
                   [indices, updates, _nd_layout(shape, depth), out, np.int32(depth), np.int32(num_indices),
                    np.int64(rows), np.int32(inner), np.int32(chunk)], (-(-inner // chunk),))
+
+
+def reverse_sequence(dtype, x, lengths, out, shape, seq_dim, batch_dim, max_items=256):
+    """A Launch of out = x with the first lengths[b] entries along `seq_dim` reversed for each b along
+    `batch_dim`; None when empty."""
+    n = int(np.prod(shape, dtype=np.int64))
+    if n == 0:
+        return None
+    strides = contiguous_strides(shape)
+    items, chunk = work_items(n, 4096, max_items)
+    name = "reverse_sequence_%s_%s" % (suffix(dtype), suffix(lengths.dtype))
+    return Launch(_source(dtype, lengths.dtype), name,
+                  [x, lengths, out, np.int64(n), np.int64(chunk), np.int64(strides[batch_dim]),
+                   np.int32(shape[batch_dim]), np.int64(strides[seq_dim]), np.int32(shape[seq_dim])], (items,))

@@ -226,3 +226,25 @@ def test_float64_conv2d_of_empty_batch_and_non_contiguous_feed():
     compare(ops, normal(0, 5, 5, 2, dtype=np.float64), normal(3, 3, 2, 4, dtype=np.float64), rtol=1e-10)
     compare(ops, normal(1, 5, 6, 2, dtype=np.float64).transpose(0, 2, 1, 3),
             normal(3, 3, 2, 4, dtype=np.float64), rtol=1e-10, atol=1e-10)
+
+
+# ---- sequences ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,seq_axis,batch_axis", [((4, 7), 1, 0), ((7, 3, 5), 0, 1), ((2, 1023), 1, 0),
+                                                       ((3, 0, 2), 1, 0), ((1, 1), 1, 0)], ids=str)
+def test_reverse_sequence_and_its_gradient(shape, seq_axis, batch_axis):
+    lengths = RNG.randint(0, shape[seq_axis] + 1, shape[batch_axis]).astype(np.int64)
+
+    def ops(x, lengths):
+        y = tf.reverse_sequence(x, lengths, seq_axis=seq_axis, batch_axis=batch_axis)
+        return [y, tf.reverse_sequence(x, tf.cast(lengths, tf.int32), seq_axis, batch_axis)] + tf.gradients(
+            tf.reduce_sum(y * tf.exp(x)), x)
+    compare(ops, normal(*shape), lengths)
+
+
+def test_reverse_sequence_length_out_of_range_raises_when_fed():
+    def fed():
+        lengths = tf.placeholder(tf.int32, [2])
+        return [tf.reverse_sequence(tf.ones([2, 3]), lengths, seq_axis=1)], [lengths]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"seq_lens\(1\) = 4 is not in \[0, 3\]"):
+        _run_on_device(fed, [np.array([1, 4], np.int32)])

@@ -84,3 +84,19 @@ __kernel void scatter_nd_${S}_${IS}(__global const $I* restrict indices, __globa
     for (int r = r0; r < r1; r++) dst[r] += src[r];
   }
 }
+
+// out = x with the first lengths[b] entries along the sequence axis reversed, for each index b of the batch
+// axis (each axis given by its element stride and size). A length outside [0, seq_size] is clamped to it.
+__kernel void reverse_sequence_${S}_${IS}(__global const $T* restrict x, __global const $I* restrict lengths,
+                                          __global $T* restrict out, const long n, const long chunk,
+                                          const long batch_stride, const int batch_size, const long seq_stride,
+                                          const int seq_size) {
+  const long start = get_global_id(0) * chunk;
+  const long end = min(start + chunk, n);
+  for (long e = start; e < end; e++) {
+    const int b = (e / batch_stride) % batch_size;
+    const int s = (e / seq_stride) % seq_size;
+    const long length = clamp((long)lengths[b], 0L, (long)seq_size);
+    out[e] = x[s < length ? e + (length - 1 - 2 * s) * seq_stride : e];
+  }
+}

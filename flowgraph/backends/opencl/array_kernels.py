@@ -5,7 +5,8 @@ every output element comes from, once, when the plan is made (0: nowhere, paddin
 Strided patterns become strided copies; others (padding, tiling) copy through an index array.
 
 Index inputs known on the host (constants, feeds) are checked there and raise as the numpy kernels do; indices
-computed on the device follow TF's GPU kernels: a gather out of range gives zeros, a scatter drops the update.
+computed on the device follow TF's GPU kernels: a gather out of range gives zeros, a scatter drops the update
+(and a sequence length out of range is clamped).
 """
 import numpy as np
 
@@ -167,3 +168,15 @@ def _scatter_nd(k):
     k.check_on_host(0, lambda i: check_nd_indices(shape, i))
     k.launch(gather.scatter_nd(updates.dtype, indices, updates, k.output(0), shape,
                                int(np.prod(indices.shape[:-1], dtype=np.int64)), depth))
+
+
+@opencl_kernel("ReverseSequence")
+def _reverse_sequence(k):
+    x, lengths = k.inputs
+    seq_dim, batch_dim = k.attr("seq_dim") % len(x.shape), k.attr("batch_dim") % len(x.shape)
+    # The numpy kernel checks the lengths; it needs only the batch and sequence axes of x to do so.
+    stand_in = np.zeros([x.shape[a] if a in (seq_dim, batch_dim) else 1 for a in range(len(x.shape))], np.int8)
+    reverse_sequence = OP_DEFS["ReverseSequence"].kernels["numpy"]
+    k.check_on_host(1, lambda i: reverse_sequence(stand_in, i, seq_dim, batch_dim))
+    k.launch(gather.reverse_sequence(x.dtype, x, lengths, k.output(0), x.shape, seq_dim, batch_dim,
+                                     k.builder.plan.max_items))
