@@ -174,3 +174,14 @@ def test_functions_use_captured_device_variables():
     assert v.device == GPU and v.numpy() == 3.0
     v.assign(10.0)
     assert float(increment(tf.constant(0.5))) == 21.0
+
+
+def test_bad_inputs_raise_eager_errors_on_the_device():
+    from flowgraph.framework.op_registry import apply_op
+    with tf.device(GPU):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="AddV2"):
+            tf.add(tf.ones([2]), tf.ones([3]))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="expected to be a float32 tensor"):
+            apply_op("AddV2", (tf.constant([1.0]), tf.constant([1])))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="MatMul"):
+            tf.matmul(tf.ones([2, 3]), tf.ones([2, 3]))

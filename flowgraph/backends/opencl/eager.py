@@ -21,13 +21,14 @@ from flowgraph.backends.opencl.values import Value
 from flowgraph.backends.resources import ResourceStore, VariableCell
 from flowgraph.client.plan import Schedule
 from flowgraph.framework.graph import Graph
-from flowgraph.framework.op_registry import infer_outputs
+from flowgraph.framework.op_registry import check_input_dtypes, infer_outputs
 from flowgraph.ops import array_ops, state_ops
 from opencl import runtime
 from opencl import source as cl_source
 from opencl.runtime import DeviceArray
 
 _ON_HOST = "on host"  # a compiled entry meaning: this op runs with its numpy kernel
+_MAX_PLANS = 1024  # each keeps its kernels and scratch memory
 _SMALL_CONSTANT_BYTES = 64
 _MAX_SMALL_CONSTANTS = 1024
 
@@ -39,7 +40,7 @@ class EagerDevice:
         self.index = index
         self.name = "/opencl:%d" % index
         self.device = runtime.get_device(index)
-        self._plans = {}
+        self._plans = collections.OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self._holds = {}
         self._small_constants = collections.OrderedDict()
@@ -84,18 +85,23 @@ class EagerDevice:
         """Run `opdef` on `args` (per input: a DeviceArray of this device, the host value of an input the op
         reads on the host, or the VariableCell of a ref input). Returns [(DeviceArray, host copy or None)] per
         output, or None when the op has no OpenCL kernel for these inputs (run it with numpy instead)."""
-        key = (opdef, tuple(attrs.items()), tuple(_describe(a) for a in args))
+        key = (opdef, tuple(attrs.items()), tuple([_describe(a) for a in args]))
+        plans = self._plans
         try:
-            plan = self._plans.get(key)
+            plan = plans.get(key)
         except TypeError:  # an unhashable attr (a list): key on its text
             key = (opdef, repr(sorted(attrs.items())), key[2])
-            plan = self._plans.get(key)
-        if plan is None:
-            with self._lock:
-                plan = self._plans.get(key)
+            plan = plans.get(key)
+        with self._lock:
+            if plan is None:
+                plan = plans.get(key)
                 if plan is None:
-                    plan = self._plans[key] = self._make_plan(opdef, attrs, args)
-        if plan is None or plan is _ON_HOST:
+                    plan = plans[key] = self._make_plan(opdef, attrs, args)
+                    if len(plans) > _MAX_PLANS:
+                        plans.popitem(last=False)
+            else:
+                plans.move_to_end(key)
+        if plan is _ON_HOST:
             return None
         return plan.run(args)
 
@@ -118,10 +124,11 @@ class EagerDevice:
                 else:
                     inputs.append(array_ops.constant(a, dtype=a.dtype, name="host%d" % i))
             try:
+                check_input_dtypes(opdef, inputs)
                 op = graph._create_op(opdef, inputs, attrs, graph._op_name(None, opdef.type_name))
                 graph._register_op(op, infer_outputs(op))
             except (ValueError, TypeError):
-                return None  # the numpy kernel raises eager execution's error for these inputs
+                return _ON_HOST  # the numpy kernel raises eager execution's error for these inputs
         for cell, value in zip(cells, cell_values):
             cell.value = value
         try:
