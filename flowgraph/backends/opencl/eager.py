@@ -193,6 +193,8 @@ class _OneOpBuilder(Builder):
                 outputs.append(("variable", (variable_storages.index(storage), shape, dtype)))
             elif id(storage) in bound_per_call:
                 outputs.append(("alias", source))
+            elif storage.fixed:  # memory the plan owns (a constant, or one a kernel reuses): copied out
+                outputs.append(("copy", source))
             else:
                 fresh[id(storage)] = storage
                 outputs.append(("fresh", source))
@@ -303,7 +305,8 @@ class _OneOpPlan:
             index, shape, dtype = source
             return _copy(device, variables[index]), None
         storage, shape, dtype = source
-        return DeviceArray(device, storage.buffer, shape, dtype), None
+        array = DeviceArray(device, storage.buffer, shape, dtype)
+        return (_copy(device, array) if kind == "copy" else array), None
 
 
 def _allocate(device, nbytes):
