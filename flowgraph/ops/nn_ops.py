@@ -270,7 +270,7 @@ def _xent_logits_grad(op, dloss, dbackprop):
     The first term uses the backprop output (softmax - labels). When someone differentiated that output too
     (second order), its own Jacobian, the softmax's, adds the second term.
     """
-    grad = array_ops.reshape(dloss, [-1, 1]) * op.outputs[1]
+    grad = array_ops.expand_dims(dloss, -1) * op.outputs[1]
     if not _is_zero(dbackprop):
         probabilities = apply_op("Softmax", (op.inputs[0],), {"axis": -1})
         grad = grad + (dbackprop - math_ops.reduce_sum(dbackprop * probabilities, 1, keepdims=True)) * probabilities

@@ -55,7 +55,7 @@ def _no_op():
 
 @numpy_kernel("Shape")
 def _shape(x, out_type):
-    return np.array(np.shape(x), dtype=out_type.as_numpy_dtype)
+    return np.array(x.shape if x.__class__ is np.ndarray else np.shape(x), dtype=out_type.as_numpy_dtype)
 
 
 @numpy_kernel("ShapeN")
@@ -115,7 +115,10 @@ def _invert_permutation(x):
 
 @numpy_kernel("ExpandDims")
 def _expand_dims(x, axis):
-    return np.expand_dims(x, axis)
+    x = np.asarray(x)
+    if axis < 0:
+        axis += x.ndim + 1
+    return x.reshape(x.shape[:axis] + (1,) + x.shape[axis:])  # np.expand_dims costs several times more
 
 
 @numpy_kernel("Squeeze")

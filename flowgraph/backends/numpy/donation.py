@@ -27,11 +27,13 @@ def _refs_inside_step(x, y):
 
 
 def _measure_unshared_refs():
-    """References an array held only by the run's value list has when a step reads it, as the executor calls."""
+    """References an array held by nothing but the run has inside a step, as plans call steps: from a list of
+    values (the traced loop) and from local variables (compiled.py). The smaller count is the safe limit."""
     vals = [np.empty(1), np.empty(1)]
-    first, second = _refs_inside_step(vals[0], vals[1])
-    single = (lambda x: sys.getrefcount(x))(vals[0])
-    return min(first, second, single)
+    from_list = _refs_inside_step(vals[0], vals[1])
+    first, second = np.empty(1), np.empty(1)
+    from_locals = _refs_inside_step(first, second)
+    return min(from_list + from_locals)
 
 
 UNSHARED_REFS = _measure_unshared_refs()

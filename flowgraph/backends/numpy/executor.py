@@ -6,6 +6,7 @@ import time
 import numpy as np
 
 from flowgraph.backends.numpy import VIEW_OPS
+from flowgraph.backends.numpy.compiled import compile_run, fetched
 from flowgraph.backends.numpy.donation import INTO_KERNELS, donating_step
 from flowgraph.framework import errors
 
@@ -14,12 +15,14 @@ _IDENTITIES = {"Identity", "StopGradient"}  # run as the same value under anothe
 
 
 class NumpyPlan:
-    """Prepared once per (fetches, feeds); `run` is a tight loop with no graph walking."""
+    """Prepared once per (fetches, feeds). `run(feed_values)` returns the fetched values: the steps compiled
+    into one generated function (compiled.py), with no graph walking and no per-step bookkeeping."""
 
     def __init__(self, schedule, store):
         self.template = [None] * schedule.num_slots
         self.steps = []
         self.ops = []
+        self.free_ops = []  # ops that need no step (identities, NoOps): traced runs list them at zero seconds
         same_as = {}  # output slot of an Identity -> the slot holding its value: identities cost no step
         rewritten = _slots_written_twice(schedule)  # a variable read again later: its first value needs a copy
         for op, outs in zip(schedule.ops, schedule.output_slots):
@@ -29,6 +32,9 @@ class NumpyPlan:
                 self.template[outs[0]] = op._attrs["value"]
             elif opdef.type_name in _IDENTITIES and ins[0] not in rewritten:
                 same_as[outs[0]] = ins[0]
+                self.free_ops.append(op)
+            elif opdef.type_name == "NoOp":  # only orders other ops, which the schedule already did
+                self.free_ops.append(op)
             else:
                 self.steps.append(_step(op, opdef, ins, outs, store))
                 self.ops.append(op)
@@ -43,40 +49,22 @@ class NumpyPlan:
         deads = _dead_after(self.steps, self.fetch_slots)
         self.steps = [_with_donation(step, op, dead, self.template, fed, store) + (dead,)
                       for step, op, dead in zip(self.steps, self.ops, deads)]
+        self.run = compile_run(self.steps, self.template, self.feed_slots, self.fetch_slots, self.fetch_copies,
+                               self._error)
 
-    def run(self, feed_values):
-        vals = self.template.copy()
-        for slot, value in zip(self.feed_slots, feed_values):
-            vals[slot] = value
-        step = None
-        try:
-            for step in self.steps:  # results go straight into vals: no stray reference may block donation
-                fn, ins, out, dead = step
-                if out.__class__ is int:
-                    n = len(ins)
-                    if n == 1:
-                        vals[out] = fn(vals[ins[0]])
-                    elif n == 2:
-                        vals[out] = fn(vals[ins[0]], vals[ins[1]])
-                    elif n == 0:
-                        vals[out] = fn()
-                    else:
-                        vals[out] = fn(*[vals[i] for i in ins])
-                elif out:
-                    _store_outputs(vals, out, fn(*[vals[i] for i in ins]))
-                else:
-                    fn(*[vals[i] for i in ins])
-                for slot in dead:
-                    vals[slot] = None
-        except Exception as e:  # name the op and where it was built, keep TF's error class
-            raise op_error(e, self.ops[self.steps.index(step)]) from e
-        return [fetched(vals[s], copy) for s, copy in zip(self.fetch_slots, self.fetch_copies)]
+    def _error(self, exc, step_index):
+        """`exc`, raised by step `step_index`, as the OpError naming that op."""
+        if step_index is None:
+            return exc
+        return op_error(exc, self.ops[step_index])
 
     def run_traced(self, feed_values, step_stats):
         """`run`, adding each op's seconds to step_stats[op name]; its own loop keeps `run` free of timing."""
         vals = self.template.copy()
         for slot, value in zip(self.feed_slots, feed_values):
             vals[slot] = value
+        for op in self.free_ops:
+            step_stats.setdefault(op.name, 0.0)
         clock = time.perf_counter
         for (fn, ins, out, _), op in zip(self.steps, self.ops):
             start = clock()
@@ -101,12 +89,6 @@ def _slots_written_twice(schedule):
     return twice
 
 
-def _store_outputs(vals, out, results):
-    """Put a multi-output step's results into their slots."""
-    for slot, value in zip(out, results):
-        vals[slot] = value
-
-
 def _dead_after(steps, fetch_slots):
     """For each step, the slots no later step reads (before writing them again) and that are not fetched.
 
@@ -128,15 +110,6 @@ def _dead_after(steps, fetch_slots):
         result.append(tuple(dead))
     result.reverse()
     return result
-
-
-def fetched(value, copy):
-    """A fetched value as TF returns it: a numpy scalar for 0-d results, never aliasing session state."""
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return value[()]
-        return value.copy() if copy else value
-    return value
 
 
 def _step(op, opdef, in_slots, outs, store):

@@ -151,9 +151,9 @@ def _matmul(a, b, transpose_a, transpose_b):
     if a.ndim < 2 or b.ndim < 2:  # np.matmul would take a vector; TF's MatMul does not (eager reaches here)
         raise ValueError("In[0] and In[1] must have rank >= 2, got shapes %s and %s" % (a.shape, b.shape))
     if transpose_a:
-        a = np.swapaxes(a, -1, -2)
+        a = a.T if a.ndim == 2 else np.swapaxes(a, -1, -2)  # .T costs a tenth of swapaxes
     if transpose_b:
-        b = np.swapaxes(b, -1, -2)
+        b = b.T if b.ndim == 2 else np.swapaxes(b, -1, -2)
     return np.matmul(a, b)
 
 
@@ -165,8 +165,8 @@ def sum_to_shape(x, shape):
         return x
     lead = x.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape) if d == 1 and x.shape[i + lead] != 1)
-    if axes == (0,) and x.ndim == 2:
-        return column_sums(x).reshape(shape)
+    if axes == (0,) and x.ndim == 2 and len(shape) == 1:
+        return column_sums(x)  # a new array, not a reshaped view: a later step may reuse it (donation.py)
     return np.add.reduce(x, axis=axes, dtype=x.dtype).reshape(shape)
 
 
@@ -216,6 +216,10 @@ def _reduction_grad(dy, input_shape, axis, keepdims, mean):
     shape = tuple(input_shape.tolist())
     if axis is None:  # a reduction to a scalar: dy broadcasts as it is
         count = math.prod(shape) if mean else 1
+        if dy.ndim == 0 and count <= 65536:  # the gradient of a scalar loss: one filled array
+            out = np.empty(shape, dtype=dy.dtype)
+            out.fill(dy / dy.dtype.type(count) if count > 1 else dy)
+            return out
     else:
         axes = [a % len(shape) for a in axis]
         if not keepdims:

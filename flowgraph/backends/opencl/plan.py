@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from flowgraph.backends.numpy.executor import fetched
+from flowgraph.backends.numpy.compiled import fetched
 from flowgraph.backends.opencl import load_kernels
 from flowgraph.backends.opencl.builder import Builder
 from flowgraph.devices import op_device_kind
