@@ -2,8 +2,6 @@
 results stay there between ops (counted with the runtime's counters), variables live and update there,
 GradientTape, optimizers and traced functions work on device values, host and device tensors mix, and the
 eager linear classifier gives the same losses as on numpy."""
-import logging
-
 import numpy as np
 import pytest
 
