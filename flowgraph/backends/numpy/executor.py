@@ -8,6 +8,7 @@ import numpy as np
 from flowgraph.backends.numpy import VIEW_OPS
 from flowgraph.backends.numpy.compiled import compile_run, fetched
 from flowgraph.backends.numpy.donation import INTO_KERNELS, donating_step
+from flowgraph.backends.numpy.specialized import SPECIALIZERS
 from flowgraph.framework import errors
 
 CHECK_KERNELS = os.environ.get("FLOWGRAPH_CHECK_KERNELS") == "1"
@@ -117,12 +118,16 @@ def _step(op, opdef, in_slots, outs, store):
     if kernel is None:
         raise errors.UnimplementedError(None, op, "Op %s has no numpy kernel (needed by %s)"
                                         % (opdef.type_name, op.describe()))
+    out = outs[0] if len(outs) == 1 and opdef.num_outputs == 1 else tuple(outs)
+    specialize = SPECIALIZERS.get(opdef.type_name)
+    fn = specialize(op) if specialize is not None else None
+    if fn is not None:
+        return fn, tuple(in_slots), out
     lead = _lead_arguments(op, opdef, store)
     if opdef.type_name == "VariableV2":
         fn = lead[0].read  # the cell's own method: a variable read is the hottest step of a training run
     else:
         fn = functools.partial(kernel, *lead, **op._attrs) if lead or op._attrs else kernel
-    out = outs[0] if len(outs) == 1 and opdef.num_outputs == 1 else tuple(outs)
     return fn, tuple(in_slots), out
 
 

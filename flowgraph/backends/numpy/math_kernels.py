@@ -50,7 +50,7 @@ def _real_div(x, y):
         return np.true_divide(x, y, dtype=np.result_type(x))
 
 
-def _check_integer_divisor(y):
+def check_integer_divisor(y):
     if np.any(y == 0):
         raise errors.InvalidArgumentError(None, None, "Integer division by zero")
 
@@ -58,7 +58,7 @@ def _check_integer_divisor(y):
 @numpy_kernel("FloorDiv")
 def _floor_div(x, y):
     if np.asarray(x).dtype.kind in "iu":
-        _check_integer_divisor(y)
+        check_integer_divisor(y)
         return np.floor_divide(x, y)
     # floor(x / y), as TF; numpy's floor_divide rounds differently (1 // 0.1 is 9 there, 10 here).
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -68,7 +68,7 @@ def _floor_div(x, y):
 @numpy_kernel("FloorMod")
 def _floor_mod(x, y):
     if np.asarray(x).dtype.kind in "iu":
-        _check_integer_divisor(y)
+        check_integer_divisor(y)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.mod(x, y)
 

@@ -161,9 +161,13 @@ def _softmax_xent(logits, labels):
     return _xent(logits, labels)
 
 
+def _as_unsigned(integers):
+    return integers.view(integers.dtype.str.replace("i", "u")) if integers.dtype.kind == "i" else integers
+
+
 def check_labels(labels, classes):
     """InvalidArgumentError unless every label is in [0, classes) (device backends check host labels with it)."""
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    if labels.size and _as_unsigned(labels).max() >= classes:  # one pass: negative labels wrap to huge values
         bad = labels[(labels < 0) | (labels >= classes)]
         raise errors.InvalidArgumentError(
             None, None, "Received a label value of %d which is outside the valid range of [0, %d).  Label values: %s"

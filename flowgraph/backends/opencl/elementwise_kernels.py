@@ -7,7 +7,7 @@ Integer FloorDiv and FloorMod round toward minus infinity, as Python. A divisor 
 or a feed) is checked there and raises on zero as numpy does; one computed on the device cannot raise, so a
 zero divisor gives 0 there (TF's GPU kernels leave it undefined).
 """
-from flowgraph.backends.numpy.math_kernels import _check_integer_divisor
+from flowgraph.backends.numpy.math_kernels import check_integer_divisor
 from flowgraph.backends.opencl import elementwise, opencl_kernel
 
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -80,7 +80,7 @@ def _floor_division(expressions):
     def kernel(k):
         x, y = k.inputs
         if x.dtype.kind in "iu":
-            k.check_on_host(1, _check_integer_divisor)
+            k.check_on_host(1, check_integer_divisor)
         k.pending_output(0, expressions["f" if x.dtype.kind == "f" else "iu"], [x, y])
     return kernel
 
