@@ -123,18 +123,21 @@ class NumpyMLP:
             p -= denominator
 
 
-def steps_per_second(step, batches, seconds):
-    """Best of three timed windows of about `seconds / 3` each, after warm-up steps."""
-    for xb, yb in batches[:5]:
-        step(xb, yb)
-    best = 0.0
-    for _ in range(3):
-        count, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / 3:
-            xb, yb = batches[count % len(batches)]
+def steps_per_second(steps, batches, seconds):
+    """{name: steps/s} for each `step(x, y)` in `steps`: the best of five windows per implementation, taken in
+    turns (one window each, five rounds) so that a change in machine load falls on all of them alike."""
+    for step in steps.values():
+        for xb, yb in batches[:5]:
             step(xb, yb)
-            count += 1
-        best = max(best, count / (time.perf_counter() - start))
+    best = dict.fromkeys(steps, 0.0)
+    for _ in range(5):
+        for name, step in steps.items():
+            count, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds / 5:
+                xb, yb = batches[count % len(batches)]
+                step(xb, yb)
+                count += 1
+            best[name] = max(best[name], count / (time.perf_counter() - start))
     return best
 
 
@@ -165,16 +168,15 @@ def compare(key, config, flowgraph, real_tf, args):
     rng = np.random.default_rng(0)
     batches = dataset(config, rng)
     weights = initial_weights(config["sizes"], rng)
-    rows = []
+    steps = {}
     with flowgraph.Graph().as_default():
-        step = graph_step(flowgraph, config, weights, args.threads)
-        rows.append(("flowgraph", steps_per_second(step, batches, args.seconds)))
-    rows.append(("numpy by hand", steps_per_second(NumpyMLP(config, weights).step, batches, args.seconds)))
+        steps["flowgraph"] = graph_step(flowgraph, config, weights, args.threads)
+    steps["numpy by hand"] = NumpyMLP(config, weights).step
     if real_tf is not None:
         v1 = real_tf.compat.v1
         with v1.Graph().as_default():
-            step = graph_step(v1, config, weights, args.threads)
-            rows.append(("tensorflow %s" % real_tf.__version__, steps_per_second(step, batches, args.seconds)))
+            steps["tensorflow %s" % real_tf.__version__] = graph_step(v1, config, weights, args.threads)
+    rows = list(steps_per_second(steps, batches, args.seconds).items())
     label = "-".join(map(str, config["sizes"])) + " b%d %s" % (config["batch"], config["optimizer"])
     for name, rate in rows:
         print("%-4s %-44s %12.1f" % (key, "%s (%s)" % (name, label), rate))
