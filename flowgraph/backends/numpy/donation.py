@@ -42,18 +42,22 @@ UNSHARED_REFS = _measure_unshared_refs()
 def donating_step(kernel, into, position, arity):
     """A step function calling `into(..., out=<input at position>)` when that input is unshared, else `kernel`.
 
-    A donated array whose shape is not the result's (a broadcast input) makes numpy refuse `out=` before
+    Only an ndarray owning its memory qualifies (a view would write through to its base). numpy refuses an
+    `out=` it cannot take (read-only, or not the result's shape because the input was broadcast) before
     computing anything; the step then falls back to the kernel.
     """
-    limit = UNSHARED_REFS
+    limit, ndarray = UNSHARED_REFS, np.ndarray
     if arity == 1:
         def run(x):
-            if sys.getrefcount(x) <= limit and _owned(x):
-                return into(x, out=x)
+            if sys.getrefcount(x) <= limit and x.__class__ is ndarray and x.base is None:
+                try:
+                    return into(x, out=x)
+                except ValueError:
+                    pass
             return kernel(x)
     elif position == 0:
         def run(x, y):
-            if sys.getrefcount(x) <= limit and _owned(x):
+            if sys.getrefcount(x) <= limit and x.__class__ is ndarray and x.base is None:
                 try:
                     return into(x, y, out=x)
                 except ValueError:
@@ -61,15 +65,10 @@ def donating_step(kernel, into, position, arity):
             return kernel(x, y)
     else:
         def run(x, y):
-            if sys.getrefcount(y) <= limit and _owned(y):
+            if sys.getrefcount(y) <= limit and y.__class__ is ndarray and y.base is None:
                 try:
                     return into(x, y, out=y)
                 except ValueError:
                     pass
             return kernel(x, y)
     return run
-
-
-def _owned(x):
-    """An ndarray owning its writeable memory (a view would write through to its base)."""
-    return x.__class__ is np.ndarray and x.base is None and x.flags.writeable
