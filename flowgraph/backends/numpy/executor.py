@@ -7,7 +7,7 @@ import numpy as np
 
 from flowgraph.backends.numpy import VIEW_OPS
 from flowgraph.backends.numpy.compiled import compile_run, fetched
-from flowgraph.backends.numpy.donation import INTO_KERNELS, donating_step
+from flowgraph.backends.numpy.donation import INTO_KERNELS
 from flowgraph.backends.numpy.specialized import SPECIALIZERS
 from flowgraph.framework import errors
 
@@ -48,7 +48,7 @@ class NumpyPlan:
         if CHECK_KERNELS:
             self.steps = [_checked(step, op) for step, op in zip(self.steps, self.ops)]
         deads = _dead_after(self.steps, self.fetch_slots)
-        self.steps = [_with_donation(step, op, dead, self.template, fed, store) + (dead,)
+        self.steps = [step + (dead, _donor(step, op, dead, self.template, fed, store))
                       for step, op, dead in zip(self.steps, self.ops, deads)]
         self.run = compile_run(self.steps, self.template, self.feed_slots, self.fetch_slots, self.fetch_copies,
                                self._error)
@@ -67,7 +67,7 @@ class NumpyPlan:
         for op in self.free_ops:
             step_stats.setdefault(op.name, 0.0)
         clock = time.perf_counter
-        for (fn, ins, out, _), op in zip(self.steps, self.ops):
+        for (fn, ins, out, _, _), op in zip(self.steps, self.ops):
             start = clock()
             try:
                 result = fn(*[vals[i] for i in ins])
@@ -131,13 +131,14 @@ def _step(op, opdef, in_slots, outs, store):
     return fn, tuple(in_slots), out
 
 
-def _with_donation(step, op, dead, template, fed, store):
-    """`step` made to write its result into an input array read for the last time, where the op allows it
-    and nothing static rules it out (see donation.py; the run-time check proves the array unshared)."""
+def _donor(step, op, dead, template, fed, store):
+    """(into, position) when the step may write its result into input `position`, read for the last time
+    there, where the op allows it and nothing static rules it out (see donation.py; compiled.py checks at run
+    time that nothing else holds the array); else None."""
     fn, ins, out = step
     into = INTO_KERNELS.get(op.type)
-    if into is None or len(ins) not in (1, 2) or out.__class__ is not int:
-        return step
+    if into is None or out.__class__ is not int:
+        return None
     into_fn, positions = into
     inputs = [t for i, t in enumerate(op._inputs) if i not in op._opdef.ref_inputs]
     result = op._outputs[0]
@@ -146,9 +147,8 @@ def _with_donation(step, op, dead, template, fed, store):
         if slot in dead and ins.count(slot) == 1 and slot not in fed and template[slot] is None and \
                 inputs[position].dtype == result.dtype and inputs[position].shape.is_compatible_with(result.shape):
             lead, attrs = _lead_arguments(op, op._opdef, store), op._attrs
-            into_fn = functools.partial(into_fn, *lead, **attrs) if lead or attrs else into_fn
-            return donating_step(fn, into_fn, position, len(ins)), ins, out
-    return step
+            return (functools.partial(into_fn, *lead, **attrs) if lead or attrs else into_fn), position
+    return None
 
 
 def _lead_arguments(op, opdef, store):

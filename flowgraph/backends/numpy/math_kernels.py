@@ -175,7 +175,9 @@ def column_sums(x):
     times faster than numpy's axis-0 reduction on batches of a few hundred rows, and more accurate (numpy
     adds the rows one after another)."""
     if x.dtype.kind == "f" and x.dtype.itemsize >= 4:
-        return np.ones(x.shape[0], dtype=x.dtype) @ x
+        ones = np.empty(x.shape[0], dtype=x.dtype)
+        ones.fill(1)
+        return ones @ x
     return np.add.reduce(x, axis=0, dtype=x.dtype)
 
 

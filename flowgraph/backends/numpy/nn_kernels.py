@@ -179,7 +179,7 @@ def _as_unsigned(integers):
 
 def check_labels(labels, classes):
     """InvalidArgumentError unless every label is in [0, classes) (device backends check host labels with it)."""
-    if labels.size and _as_unsigned(labels).max() >= classes:  # one pass: negative labels wrap to huge values
+    if labels.size and np.maximum.reduce(_as_unsigned(labels), axis=None) >= classes:  # negatives wrap to huge
         bad = labels[(labels < 0) | (labels >= classes)]
         raise errors.InvalidArgumentError(
             None, None, "Received a label value of %d which is outside the valid range of [0, %d).  Label values: %s"
