@@ -73,6 +73,7 @@ def run_and_kill(directory, delay):
     checkpoints = os.path.join(directory, "checkpoints")
     os.mkdir(checkpoints)
     env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("FLOWGRAPH_DEVICE", None)  # saves must be about half the child's loop: numpy, whatever the run's device
     child = subprocess.Popen([sys.executable, script, checkpoints, str(LAYER_SIZE)], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=env, cwd=directory)
     try:
