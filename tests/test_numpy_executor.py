@@ -24,7 +24,7 @@ def test_a_dying_intermediate_takes_the_next_result(donations):
     w = tf.constant(np.eye(3, dtype=np.float32))
     y = tf.nn.relu(tf.matmul(x, w) + tf.constant([1.0, -5.0, 0.0]))
     feed = np.array([[1.0, 2.0, -3.0]], np.float32)
-    with tf.Session() as sess:
+    with tf.Session(device="numpy") as sess:
         np.testing.assert_array_equal(sess.run(y, {x: feed}), [[2.0, 0.0, 0.0]])
     assert donations == {"AddV2": 1, "Relu": 1}
     np.testing.assert_array_equal(feed, [[1.0, 2.0, -3.0]])
@@ -38,7 +38,7 @@ def test_feeds_constants_variables_and_fetched_values_are_never_written(donation
     b = a * v          # a is fetched below, v a variable's value
     out = tf.negative(b) - v
     feed = np.array([1.0, 2.0], np.float32)
-    with tf.Session() as sess:
+    with tf.Session(device="numpy") as sess:
         sess.run(v.initializer)
         a_value, out_value = sess.run([a, out], {x: feed})
         np.testing.assert_array_equal(a_value, [11.0, 22.0])
@@ -54,7 +54,7 @@ def test_a_view_keeps_its_base_from_being_reused(donations):
     doubled = x * 2.0
     as_matrix = tf.reshape(doubled, [2, 2])   # a view of doubled's array
     shifted = doubled + 1.0                    # doubled dies here, but the view still needs it
-    with tf.Session() as sess:
+    with tf.Session(device="numpy") as sess:
         m, s = sess.run([as_matrix, shifted], {x: np.arange(4, dtype=np.float32)})
     np.testing.assert_array_equal(m, [[0.0, 2.0], [4.0, 6.0]])
     np.testing.assert_array_equal(s, [1.0, 3.0, 5.0, 7.0])
@@ -91,7 +91,7 @@ def test_random_elementwise_graphs_match_numpy_whatever_is_fetched(program):
             if fetch:
                 fetches.append(len(tensors) - 1)
         fetches.append(len(tensors) - 1)
-        with tf.Session() as sess:
+        with tf.Session(device="numpy") as sess:
             values = sess.run([tensors[i] for i in fetches], {x: feed})
     for i, value in zip(fetches, values):
         np.testing.assert_allclose(value, arrays[i], rtol=1e-6)
@@ -103,7 +103,7 @@ def test_identities_and_no_ops_cost_no_step_but_are_traced():
     y = tf.identity(x * 3.0, name="y")
     group = tf.group(y, name="done")
     meta, options = tf.RunMetadata(), tf.RunOptions(trace_level=tf.RunOptions.FULL_TRACE)
-    with tf.Session() as sess:
+    with tf.Session(device="numpy") as sess:
         _, value = sess.run([group, y], {x: [1.0, 2.0]}, options=options, run_metadata=meta)
         plan = max((p.backend_plan for p in sess._plans.values()), key=lambda p: len(p.ops))
     np.testing.assert_array_equal(value, [3.0, 6.0])
@@ -114,6 +114,6 @@ def test_identities_and_no_ops_cost_no_step_but_are_traced():
 def test_a_failing_step_of_a_compiled_plan_names_its_op():
     x = tf.placeholder(tf.float32, [None])
     y = tf.reshape(x * 2.0, [2, 2], name="to_square")
-    with tf.Session() as sess:
+    with tf.Session(device="numpy") as sess:
         with pytest.raises(tf.errors.InvalidArgumentError, match="to_square"):
             sess.run(y, {x: np.ones(3, np.float32)})

@@ -337,7 +337,7 @@ def test_device_scope_places_ops_on_opencl_in_a_numpy_session():
             y = tf.exp(x) * 2
         z = tf.unique(tf.cast(y > 0, tf.int32))[0]
         assert y.device == "/opencl:0"
-        with tf.Session() as sess:
+        with tf.Session(device="numpy") as sess:
             value, _ = sess.run([y, z], {x: [0.0, 1.0, 2.0]})
             np.testing.assert_allclose(value, np.exp([0.0, 1.0, 2.0]) * 2, rtol=1e-6)
             assert sess.placement_report() == []  # the host ops were placed on the host
