@@ -21,13 +21,40 @@ def donations(monkeypatch):
 
 def test_a_dying_intermediate_takes_the_next_result(donations):
     x = tf.placeholder(tf.float32, [None, 3])
-    w = tf.constant(np.eye(3, dtype=np.float32))
-    y = tf.nn.relu(tf.matmul(x, w) + tf.constant([1.0, -5.0, 0.0]))
+    y = tf.nn.relu(x * 1.0 + tf.constant([1.0, -5.0, 0.0]))
     feed = np.array([[1.0, 2.0, -3.0]], np.float32)
     with tf.Session(device="numpy") as sess:
         np.testing.assert_array_equal(sess.run(y, {x: feed}), [[2.0, 0.0, 0.0]])
     assert donations == {"AddV2": 1, "Relu": 1}
     np.testing.assert_array_equal(feed, [[1.0, 2.0, -3.0]])
+
+
+def _plan_ops(sess):
+    plan = max((p.backend_plan for p in sess._plans.values()), key=lambda p: len(p.ops))
+    return [op.type for op in plan.ops]
+
+
+def test_a_dense_layer_runs_as_one_step_unless_its_parts_are_needed():
+    rng = np.random.default_rng(0)
+    x_value, w_value = rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal((3, 5)).astype(np.float32)
+    b_value = rng.standard_normal(5).astype(np.float32)
+    x = tf.placeholder(tf.float32, [None, 3])
+    pre = tf.matmul(x, tf.constant(w_value)) + tf.Variable(b_value)
+    hidden = tf.nn.relu(pre)
+    logits = tf.nn.bias_add(tf.matmul(hidden, tf.constant(w_value.T)), tf.constant(b_value[:3]))
+    expected_hidden = np.maximum(x_value @ w_value + b_value, 0)
+    with tf.Session(device="numpy") as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(logits, {x: x_value}), expected_hidden @ w_value.T + b_value[:3], rtol=1e-6)
+        assert _plan_ops(sess) == ["VariableV2", "Relu", "BiasAdd"]  # two fused layers
+    with tf.Session(device="numpy") as sess:
+        sess.run(tf.global_variables_initializer())
+        pre_value, hidden_value = sess.run([pre, hidden], {x: x_value})  # the sum is fetched: relu apart
+        np.testing.assert_allclose(pre_value, x_value @ w_value + b_value, rtol=1e-6)
+        np.testing.assert_allclose(hidden_value, expected_hidden, rtol=1e-6)
+        assert _plan_ops(sess) == ["VariableV2", "AddV2", "Relu"]
+        np.testing.assert_allclose(sess.run(tf.matmul(x, tf.constant(w_value)) * 1.0, {x: x_value}),
+                                   x_value @ w_value, rtol=1e-6)  # no bias: nothing to fuse
 
 
 def test_feeds_constants_variables_and_fetched_values_are_never_written(donations):

@@ -8,6 +8,7 @@ import numpy as np
 from flowgraph.backends.numpy import VIEW_OPS
 from flowgraph.backends.numpy.compiled import compile_run, fetched
 from flowgraph.backends.numpy.donation import INTO_KERNELS
+from flowgraph.backends.numpy.fusion import fuse_dense_layers
 from flowgraph.backends.numpy.specialized import SPECIALIZERS
 from flowgraph.framework import errors
 
@@ -23,7 +24,7 @@ class NumpyPlan:
         self.template = [None] * schedule.num_slots
         self.steps = []
         self.ops = []
-        self.free_ops = []  # ops that need no step (identities, NoOps): traced runs list them at zero seconds
+        self.free_ops = []  # ops with no step of their own (identities, NoOps, fused): traced at zero seconds
         same_as = {}  # output slot of an Identity -> the slot holding its value: identities cost no step
         rewritten = _slots_written_twice(schedule)  # a variable read again later: its first value needs a copy
         for op, outs in zip(schedule.ops, schedule.output_slots):
@@ -45,6 +46,8 @@ class NumpyPlan:
         fed = set(self.feed_slots)
         self.fetch_copies = [s in fed or s in same_as or producers[s].type in VIEW_OPS
                              for s in schedule.fetch_slots]
+        self.steps, self.ops, absorbed = fuse_dense_layers(self.steps, self.ops, self.fetch_slots)
+        self.free_ops.extend(absorbed)
         if CHECK_KERNELS:
             self.steps = [_checked(step, op) for step, op in zip(self.steps, self.ops)]
         deads = _dead_after(self.steps, self.fetch_slots)
@@ -141,6 +144,8 @@ def _donor(step, op, dead, template, fed, store):
         return None
     into_fn, positions = into
     inputs = [t for i, t in enumerate(op._inputs) if i not in op._opdef.ref_inputs]
+    if len(inputs) != len(ins):  # a fused step (fusion.py): its inputs are not the op's own
+        return None
     result = op._outputs[0]
     for position in positions:
         slot = ins[position] if position < len(ins) else None
