@@ -144,3 +144,19 @@ def test_a_failing_step_of_a_compiled_plan_names_its_op():
     with tf.Session(device="numpy") as sess:
         with pytest.raises(tf.errors.InvalidArgumentError, match="to_square"):
             sess.run(y, {x: np.ones(3, np.float32)})
+
+
+def test_the_gradient_of_a_mean_loss_is_one_scaling_step():
+    rng = np.random.default_rng(1)
+    logits_value = rng.standard_normal((6, 4)).astype(np.float32)
+    labels_value = rng.integers(0, 4, 6).astype(np.int32)
+    logits, labels = tf.placeholder(tf.float32, [None, 4]), tf.placeholder(tf.int32, [None])
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    grad = tf.gradients(loss, logits)[0]
+    exp = np.exp(logits_value - logits_value.max(axis=1, keepdims=True))
+    expected = exp / exp.sum(axis=1, keepdims=True)
+    expected[np.arange(6), labels_value] -= 1
+    with tf.Session(device="numpy") as sess:
+        np.testing.assert_allclose(sess.run(grad, {logits: logits_value, labels: labels_value}), expected / 6,
+                                   rtol=1e-5, atol=1e-7)
+        assert _plan_ops(sess) == ["SparseSoftmaxCrossEntropyWithLogits", "Mul"]

@@ -1,9 +1,14 @@
-"""Dense layers as one numpy step: `x @ W + b`, optionally through relu.
+"""Common op chains of training graphs as one numpy step each.
 
-The three ops run as matmul, then the bias added and the relu taken in the matmul's own result, which is what
-buffer donation achieves too; fused, they are one step instead of three, and on small layers the per-step
-cost (a call, a few cold Python objects) is what remains to save. The chain fuses only where its
-intermediate values are read by nothing else and not fetched.
+- A dense layer, `x @ W + b` optionally through relu: matmul, then the bias added and the relu taken in the
+  matmul's own result (what buffer donation achieves too), one step instead of three.
+- The gradient of a mean loss entering a per-example gradient: Shape, ReductionGrad, ExpandDims, Mul (every
+  classifier's `reduce_mean(cross_entropy)`) become one multiplication by dy / batch size, the same
+  arithmetic.
+
+On small layers the per-step cost (a call, a few cold Python objects) is what remains to save. A chain fuses
+only where its intermediate values are read by nothing else and not fetched; a fused step is placed where
+the chain's last op was, and that op names it.
 """
 import numpy as np
 
@@ -31,8 +36,51 @@ def fuse_dense_layers(steps, ops, fetch_slots):
         (x, w), bias = steps[index][1], [s for s in steps[add][1] if s != steps[index][2]][0]
         replaced[last] = (_dense_relu if last == relu else _dense, (x, w, bias), steps[last][2])
         absorbed.update({index, add} - {last})
+    for index, op in enumerate(ops):
+        chain = _mean_gradient_chain(index, op, steps, ops, readers)
+        if chain is not None:
+            mean, ins, parts = chain
+            replaced[index] = (_scaled_by_mean_gradient if mean else _scaled_by_sum_gradient, ins, steps[index][2])
+            absorbed.update(parts)
     kept = [i for i in range(len(steps)) if i not in absorbed]
     return ([replaced.get(i, steps[i]) for i in kept], [ops[i] for i in kept], [ops[i] for i in sorted(absorbed)])
+
+
+def _mean_gradient_chain(index, op, steps, ops, readers):
+    """(mean, (dy, v, m), absorbed step indices) when step `index` is Mul(ExpandDims(ReductionGrad(dy,
+    Shape(v)), -1), m) with a scalar dy, a vector v and a matrix m, each link read only by the next."""
+    if op.type != "Mul" or len(steps[index][1]) != 2:
+        return None
+    producer = {out: i for i, (_, _, out) in enumerate(steps) if out.__class__ is int}
+    for position in (0, 1):
+        expand = producer.get(steps[index][1][position])
+        if expand is None or ops[expand].type != "ExpandDims" or ops[expand].get_attr("axis") not in (-1, 1) or \
+                _only_reader(readers, steps[expand][2], ops) != index:
+            continue
+        spread = producer.get(steps[expand][1][0])
+        if spread is None or ops[spread].type != "ReductionGrad" or ops[spread].get_attr("axis") is not None or \
+                _only_reader(readers, steps[spread][2], ops) != expand:
+            continue
+        dy, shape_slot = steps[spread][1]
+        shape = producer.get(shape_slot)
+        if shape is None or ops[shape].type != "Shape" or _only_reader(readers, shape_slot, ops) != spread:
+            continue
+        matrix = steps[index][1][1 - position]
+        if ops[spread].inputs[0].shape.ndims != 0 or ops[shape].inputs[0].shape.ndims != 1 or \
+                op.inputs[1 - position].shape.ndims != 2:
+            continue
+        return ops[spread].get_attr("mean"), (dy, steps[shape][1][0], matrix), {expand, spread, shape}
+    return None
+
+
+def _scaled_by_mean_gradient(dy, vector, matrix):
+    """matrix * (dy / len(vector)): each row times its example's share of a mean's gradient."""
+    count = vector.shape[0]
+    return np.multiply(matrix, dy / dy.dtype.type(count) if count > 1 else dy)
+
+
+def _scaled_by_sum_gradient(dy, vector, matrix):
+    return np.multiply(matrix, dy)
 
 
 def _only_reader(readers, slot, ops):
