@@ -24,21 +24,33 @@ def fuse_dense_layers(steps, ops, fetch_slots):
             readers.setdefault(slot, []).append(index)
     for slot in fetch_slots:
         readers.setdefault(slot, []).append(None)
+    writes = {}
+    for index, (_, _, out) in enumerate(steps):
+        for slot in [out] if out.__class__ is int else out:
+            writes.setdefault(slot, []).append(index)
+
+    def unchanged(slots, start, end):
+        """No step between `start` and `end` writes these slots again (a variable read anew after an assign)."""
+        return not any(start < i < end for slot in slots for i in writes.get(slot, ()))
+
     replaced, absorbed = {}, set()
     for index, op in enumerate(ops):
         if op.type != "MatMul" or not _plain_matmul(op):
             continue
-        add = _only_reader(readers, steps[index][2], ops)
+        add = _only_reader(readers, steps[index][2])
         if add is None or ops[add].type not in _BIAS_ADDS or not _adds_a_bias_row(ops[add], op):
             continue
-        relu = _only_reader(readers, steps[add][2], ops)
+        relu = _only_reader(readers, steps[add][2])
         last = relu if relu is not None and ops[relu].type == "Relu" else add
         (x, w), bias = steps[index][1], [s for s in steps[add][1] if s != steps[index][2]][0]
+        if not unchanged((x, w), index, last) or not unchanged((bias,), add, last):
+            continue
         replaced[last] = (_dense_relu if last == relu else _dense, (x, w, bias), steps[last][2])
         absorbed.update({index, add} - {last})
+    producer = {out: i for i, (_, _, out) in enumerate(steps) if out.__class__ is int}
     for index, op in enumerate(ops):
-        chain = _mean_gradient_chain(index, op, steps, ops, readers)
-        if chain is not None:
+        chain = _mean_gradient_chain(index, op, steps, ops, readers, producer)
+        if chain is not None and unchanged(chain[1][:2], min(chain[2]), index):
             mean, ins, parts = chain
             replaced[index] = (_scaled_by_mean_gradient if mean else _scaled_by_sum_gradient, ins, steps[index][2])
             absorbed.update(parts)
@@ -46,24 +58,23 @@ def fuse_dense_layers(steps, ops, fetch_slots):
     return ([replaced.get(i, steps[i]) for i in kept], [ops[i] for i in kept], [ops[i] for i in sorted(absorbed)])
 
 
-def _mean_gradient_chain(index, op, steps, ops, readers):
+def _mean_gradient_chain(index, op, steps, ops, readers, producer):
     """(mean, (dy, v, m), absorbed step indices) when step `index` is Mul(ExpandDims(ReductionGrad(dy,
     Shape(v)), -1), m) with a scalar dy, a vector v and a matrix m, each link read only by the next."""
     if op.type != "Mul" or len(steps[index][1]) != 2:
         return None
-    producer = {out: i for i, (_, _, out) in enumerate(steps) if out.__class__ is int}
     for position in (0, 1):
         expand = producer.get(steps[index][1][position])
         if expand is None or ops[expand].type != "ExpandDims" or ops[expand].get_attr("axis") not in (-1, 1) or \
-                _only_reader(readers, steps[expand][2], ops) != index:
+                _only_reader(readers, steps[expand][2]) != index:
             continue
         spread = producer.get(steps[expand][1][0])
         if spread is None or ops[spread].type != "ReductionGrad" or ops[spread].get_attr("axis") is not None or \
-                _only_reader(readers, steps[spread][2], ops) != expand:
+                _only_reader(readers, steps[spread][2]) != expand:
             continue
         dy, shape_slot = steps[spread][1]
         shape = producer.get(shape_slot)
-        if shape is None or ops[shape].type != "Shape" or _only_reader(readers, shape_slot, ops) != spread:
+        if shape is None or ops[shape].type != "Shape" or _only_reader(readers, shape_slot) != spread:
             continue
         matrix = steps[index][1][1 - position]
         if ops[spread].inputs[0].shape.ndims != 0 or ops[shape].inputs[0].shape.ndims != 1 or \
@@ -83,7 +94,7 @@ def _scaled_by_sum_gradient(dy, vector, matrix):
     return np.multiply(matrix, dy)
 
 
-def _only_reader(readers, slot, ops):
+def _only_reader(readers, slot):
     """The one step reading `slot`, when exactly one step reads it and it is not fetched."""
     if slot.__class__ is not int:
         return None
