@@ -151,17 +151,15 @@ class BaseSession:
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         feed_dict = feed_dict or {}
-        if fetches.__class__ is Tensor and run_metadata is None:  # the common case, without a fetch structure
+        single = fetches.__class__
+        if (single is Tensor or single is Operation) and run_metadata is None:  # one tensor, or a training op
             plan = self._plans.get((fetches, tuple(feed_dict)))
             if plan is None:
-                plan = self._plan_for([fetches], [], feed_dict, (fetches, tuple(feed_dict)))
-            return plan.run(list(feed_dict.values()))[0]
-        if fetches.__class__ is Operation and run_metadata is None:  # a training step: sess.run(train_op, feeds)
-            plan = self._plans.get((fetches, tuple(feed_dict)))
-            if plan is None:
-                plan = self._plan_for([], [fetches], feed_dict, (fetches, tuple(feed_dict)))
-            plan.run(list(feed_dict.values()))
-            return None
+                tensor = single is Tensor
+                plan = self._plan_for([fetches] if tensor else [], [] if tensor else [fetches], feed_dict,
+                                      (fetches, tuple(feed_dict)))
+            values = plan.run(list(feed_dict.values()))
+            return values[0] if single is Tensor else None
         if fetches.__class__ is list and run_metadata is None:  # a flat list seen before: no structure to build
             try:
                 plan = self._plans.get((tuple(fetches), tuple(feed_dict)))
